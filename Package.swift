@@ -1,0 +1,70 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Hot paths (PDQ's box filter, luma conversion, Hamming distance) are only fast when the
+// compiler may use the instructions the machine actually has: `swiftc -O` for x86-64 otherwise
+// targets a baseline CPU without POPCNT or AVX. By default Bulwark is built for the machine that
+// builds it. For binaries that move between machines set BULWARK_TARGET_CPU to an LLVM CPU name
+// ("haswell" for AVX2 servers, "skylake-avx512", "znver4"), or to "generic".
+import Foundation
+let targetCPU = ProcessInfo.processInfo.environment["BULWARK_TARGET_CPU"] ?? "native"
+let hotPathFlags: [SwiftSetting] = targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
+
+let package = Package(
+    name: "Bulwark",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bulwark", targets: ["bulwark"]),
+        .library(name: "PDQ", targets: ["PDQ"]),
+        .library(name: "MediaDecode", targets: ["MediaDecode"]),
+        .library(name: "MediaHashing", targets: ["MediaHashing"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+    ],
+    targets: [
+        // Pure Swift, no dependencies: the 256-bit hash, PDQ from pixels, quality, dihedral variants.
+        .target(name: "PDQ", swiftSettings: hotPathFlags),
+
+        // System C libraries, linked by name or pkg-config, and the one C shim that turns
+        // libjpeg/libpng longjmp errors into return codes Swift can handle.
+        .systemLibrary(name: "CJPEG", path: "Sources/CSystem/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CSystem/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CWebP", path: "Sources/CSystem/CWebP", pkgConfig: "libwebp",
+                       providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CGIF", path: "Sources/CSystem/CGIF",
+                       providers: [.apt(["libgif-dev"])]),
+        .target(name: "CImageShim", dependencies: ["CJPEG", "CPNG"],
+                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
+        // WebP and GIF have no longjmp error paths, so Swift calls them directly.
+        .target(name: "MediaDecode", dependencies: ["CImageShim", "CWebP", "CGIF"], swiftSettings: hotPathFlags),
+
+        // File bytes -> PDQ + MD5 + SHA-256 in one pass (decoder rows stream into the hasher).
+        .target(name: "MediaHashing", dependencies: [
+            "PDQ", "MediaDecode",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: hotPathFlags),
+
+        .executableTarget(name: "bulwark", dependencies: [
+            "MediaHashing", "PDQ", "MediaDecode",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: hotPathFlags),
+
+        .testTarget(name: "PDQTests", dependencies: ["PDQ"]),
+        // The C libraries are direct dependencies so the tests can generate fixtures with their encoders.
+        .testTarget(name: "MediaDecodeTests", dependencies: ["MediaDecode", "CJPEG", "CPNG", "CWebP", "CGIF"]),
+        .testTarget(name: "MediaHashingTests", dependencies: ["MediaHashing", "PDQ", "MediaDecode"]),
+    ]
+)
+
+// libFuzzer target over MediaDecode, declared only for scripts/fuzz.sh (BULWARK_FUZZ=1), which
+// builds it with -sanitize=fuzzer,address into its own scratch path (.build-fuzz). libFuzzer
+// provides main(), so the target cannot link in an ordinary build.
+if ProcessInfo.processInfo.environment["BULWARK_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(
+        name: "MediaDecodeFuzz", dependencies: ["MediaDecode"], path: "Fuzz/MediaDecodeFuzz",
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}
