@@ -40,6 +40,8 @@ public final class PDQHasher {
     // Batch of luma rows waiting for the first row pass.
     private let luma: UnsafeMutablePointer<Float>
     private var lumaCount = 0
+    // Whether the last rows have been flushed through every pass.
+    private var completed = false
     // First row pass output (sums, then divided in place).
     private let rowPass1: UnsafeMutablePointer<Float>
     // First column pass outputs waiting for the second row pass.
@@ -223,7 +225,8 @@ public final class PDQHasher {
 
     private func completeDownsample() throws(PDQError) {
         guard rowsReceived == height else { throw .incomplete(received: rowsReceived, expected: height) }
-        guard mode == .filtered else { return }
+        guard mode == .filtered, !completed else { return }
+        completed = true
         if lumaCount > 0 { flushLuma() }
         columnPass1.finish(wanted: { _ in true }) { _, out in self.acceptColumnPass1(out) }
         if colPass1Count > 0 { flushColumnPass1() }
@@ -233,6 +236,13 @@ public final class PDQHasher {
     }
 
     // MARK: - Output
+
+    /// The 64x64 downsample itself (row-major), for tests that compare it with the reference
+    /// float for float.
+    func downsample() throws(PDQError) -> [Float] {
+        try completeDownsample()
+        return Array(UnsafeBufferPointer(start: buffer64, count: 64 * 64))
+    }
 
     /// The hash and quality, once every row has been appended.
     public func finish() throws(PDQError) -> PDQResult {
