@@ -148,23 +148,35 @@ public enum MediaHasher {
     }
 
     private static func readAll(fd: Int32, expected: Int, limit: Int, path: String) throws(MediaHashError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: max(min(expected, limit) + 1, 1))
-        var count = 0
+        // Read into uninitialised storage (no pass of zeroes over a file that may be 100 MB);
+        // grow geometrically when the size was unknown (a pipe) or wrong (a file still growing).
+        var capacity = max(min(expected, limit) + 1, 1)
+        var bytes = [UInt8]()
+        var failure: MediaHashError?
         while true {
-            if count == bytes.count {
-                guard count <= limit else { break }
-                bytes.append(contentsOf: repeatElement(0, count: min(max(bytes.count, 1 << 16), limit + 1 - count)))
+            var more = true
+            bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                initialized = 0
+                if !bytes.isEmpty {
+                    _ = UnsafeMutableBufferPointer(rebasing: buffer[..<bytes.count]).initialize(from: bytes)
+                    initialized = bytes.count
+                }
+                while initialized < buffer.count {
+                    let n = read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = .unreadable(path: path, reason: errnoDescription())
+                        return
+                    }
+                    if n == 0 { more = false; return }
+                    initialized += n
+                }
             }
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(path: path, reason: errnoDescription())
-            }
-            if n == 0 { break }
-            count += n
+            if failure != nil || !more || bytes.count > limit { break }
+            capacity = min(capacity * 2, limit + 1)
         }
-        guard count <= limit else { throw .decode(.inputTooLarge(bytes: count, limit: limit)) }
-        bytes.removeSubrange(count...)
+        if let failure { throw failure }
+        guard bytes.count <= limit else { throw .decode(.inputTooLarge(bytes: bytes.count, limit: limit)) }
         return bytes
     }
 

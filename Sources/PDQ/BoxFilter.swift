@@ -4,9 +4,8 @@
 // subtract the one leaving it, divide by the window's current size. Bit-exactness requires the
 // same adds and subtracts in the same order for every output, but nothing requires walking
 // memory the way the reference does. So:
-//   * along rows, eight rows run side by side (eight independent sum chains keep the
-//     floating-point adders busy instead of waiting on one chain's latency), and divisions are
-//     done afterwards, a whole row at a time, in vector registers;
+//   * along rows, sixteen rows run side by side in vector lanes (transposed into tiles), each
+//     lane performing the reference's scalar operations on its own row;
 //   * along columns, every column's sum advances together as each row arrives (contiguous,
 //     vectorised), instead of a cache-hostile stride walk down each column;
 //   * only the 64 rows and 64 columns that survive decimation are divided in the second pass.
@@ -44,80 +43,140 @@ struct BoxPhases {
     }
 }
 
-enum RowBox {
-    /// Running sums (undivided) of one row, written to every output position.
-    @inline(__always)
-    static func sums1(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ p: BoxPhases) {
-        var s: Float = 0
-        var ri = 0, oi = 0
-        for _ in 0..<p.phase1 {
-            s += x[ri]; ri += 1
-        }
-        for _ in 0..<p.phase2 {
-            s += x[ri]; out[oi] = s; ri += 1; oi += 1
-        }
-        for li in 0..<p.phase3 {
-            s += x[ri]; s -= x[li]; out[oi] = s; ri += 1; oi += 1
-        }
-        for k in 0..<p.phase4 {
-            s -= x[p.phase3 + k]; out[oi] = s; oi += 1
-        }
-    }
+typealias Lanes = SIMD8<Float>
 
-    /// Running sums of eight rows at once (rows `stride` floats apart, in and out).
-    ///
-    /// The eight sums are separate scalar chains: each keeps the reference's order of
-    /// operations, and together they hide the adder latency that makes one chain slow.
+/// Running sums along rows, eight rows per vector.
+///
+/// A row's running sum is one long chain of dependent adds, so a single row cannot use vector
+/// instructions and runs at the adder's latency. Eight rows can: transposed into a "tile" (for
+/// each column, the eight rows' values side by side), one vector add advances all eight chains
+/// by one column, each lane doing exactly the reference's scalar operation. Two tiles (16 rows)
+/// are interleaved to hide the latency of each chain.
+enum RowTiles {
+    /// Sums of 16 rows held as two tiles, written for every column; when `divisors` is given the
+    /// sums are divided (the reference's `sum / windowSize`) before they are stored.
     @inline(__always)
-    static func sums8(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, stride n: Int, _ p: BoxPhases) {
-        let x0 = x, x1 = x + n, x2 = x + 2 * n, x3 = x + 3 * n
-        let x4 = x + 4 * n, x5 = x + 5 * n, x6 = x + 6 * n, x7 = x + 7 * n
-        let o0 = out, o1 = out + n, o2 = out + 2 * n, o3 = out + 3 * n
-        let o4 = out + 4 * n, o5 = out + 5 * n, o6 = out + 6 * n, o7 = out + 7 * n
-        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-        var s4: Float = 0, s5: Float = 0, s6: Float = 0, s7: Float = 0
+    static func sums(
+        _ a: UnsafePointer<Lanes>, _ b: UnsafePointer<Lanes>,
+        _ outA: UnsafeMutablePointer<Lanes>, _ outB: UnsafeMutablePointer<Lanes>,
+        _ p: BoxPhases, divisors: UnsafePointer<Float>?
+    ) {
+        var sa = Lanes(), sb = Lanes()
         var ri = 0, oi = 0
+        @inline(__always) func store() {
+            if let divisors {
+                let d = Lanes(repeating: divisors[oi])
+                outA[oi] = sa / d
+                outB[oi] = sb / d
+            } else {
+                outA[oi] = sa
+                outB[oi] = sb
+            }
+            oi += 1
+        }
         for _ in 0..<p.phase1 {
-            s0 += x0[ri]; s1 += x1[ri]; s2 += x2[ri]; s3 += x3[ri]
-            s4 += x4[ri]; s5 += x5[ri]; s6 += x6[ri]; s7 += x7[ri]
-            ri += 1
+            sa += a[ri]; sb += b[ri]; ri += 1
         }
         for _ in 0..<p.phase2 {
-            s0 += x0[ri]; s1 += x1[ri]; s2 += x2[ri]; s3 += x3[ri]
-            s4 += x4[ri]; s5 += x5[ri]; s6 += x6[ri]; s7 += x7[ri]
-            o0[oi] = s0; o1[oi] = s1; o2[oi] = s2; o3[oi] = s3
-            o4[oi] = s4; o5[oi] = s5; o6[oi] = s6; o7[oi] = s7
-            ri += 1; oi += 1
+            sa += a[ri]; sb += b[ri]; ri += 1
+            store()
         }
         for li in 0..<p.phase3 {
-            s0 += x0[ri]; s1 += x1[ri]; s2 += x2[ri]; s3 += x3[ri]
-            s4 += x4[ri]; s5 += x5[ri]; s6 += x6[ri]; s7 += x7[ri]
-            s0 -= x0[li]; s1 -= x1[li]; s2 -= x2[li]; s3 -= x3[li]
-            s4 -= x4[li]; s5 -= x5[li]; s6 -= x6[li]; s7 -= x7[li]
-            o0[oi] = s0; o1[oi] = s1; o2[oi] = s2; o3[oi] = s3
-            o4[oi] = s4; o5[oi] = s5; o6[oi] = s6; o7[oi] = s7
-            ri += 1; oi += 1
+            sa += a[ri]; sb += b[ri]
+            sa -= a[li]; sb -= b[li]
+            ri += 1
+            store()
         }
         for k in 0..<p.phase4 {
             let li = p.phase3 + k
-            s0 -= x0[li]; s1 -= x1[li]; s2 -= x2[li]; s3 -= x3[li]
-            s4 -= x4[li]; s5 -= x5[li]; s6 -= x6[li]; s7 -= x7[li]
-            o0[oi] = s0; o1[oi] = s1; o2[oi] = s2; o3[oi] = s3
-            o4[oi] = s4; o5[oi] = s5; o6[oi] = s6; o7[oi] = s7
-            oi += 1
+            sa -= a[li]; sb -= b[li]
+            store()
         }
     }
 
-    /// Running sums of `count` rows.
-    static func sums(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows count: Int, stride n: Int, _ p: BoxPhases) {
-        var r = 0
-        while r + 8 <= count {
-            sums8(x + r * n, out + r * n, stride: n, p)
-            r += 8
+    /// 8x8 transpose: three perfect unshuffles of the 64 elements rotate their six index bits by
+    /// three places, which swaps the row and column bits (compiles to a few vector shuffles).
+    @inline(__always)
+    static func transpose(
+        _ r: (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes, Lanes, Lanes)
+    ) -> (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes, Lanes, Lanes) {
+        var r = r
+        for _ in 0..<3 {
+            r = (Lanes(lowHalf: r.0.evenHalf, highHalf: r.1.evenHalf), Lanes(lowHalf: r.2.evenHalf, highHalf: r.3.evenHalf),
+                 Lanes(lowHalf: r.4.evenHalf, highHalf: r.5.evenHalf), Lanes(lowHalf: r.6.evenHalf, highHalf: r.7.evenHalf),
+                 Lanes(lowHalf: r.0.oddHalf, highHalf: r.1.oddHalf), Lanes(lowHalf: r.2.oddHalf, highHalf: r.3.oddHalf),
+                 Lanes(lowHalf: r.4.oddHalf, highHalf: r.5.oddHalf), Lanes(lowHalf: r.6.oddHalf, highHalf: r.7.oddHalf))
         }
-        while r < count {
-            sums1(x + r * n, out + r * n, p)
-            r += 1
+        return r
+    }
+
+    /// Eight row-major rows (`n` floats, `n` apart) into a tile (`n` vectors of eight lanes).
+    static func toTile(_ rows: UnsafePointer<Float>, count n: Int, _ tile: UnsafeMutablePointer<Lanes>) {
+        let src = UnsafeRawPointer(rows)
+        let dst = UnsafeMutableRawPointer(tile)
+        let rs = n * 4
+        var j = 0
+        while j + 8 <= n {
+            let o = j * 4
+            let m = transpose((
+                src.loadUnaligned(fromByteOffset: o, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: o + rs, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: o + 2 * rs, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: o + 3 * rs, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: o + 4 * rs, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: o + 5 * rs, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: o + 6 * rs, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: o + 7 * rs, as: Lanes.self)))
+            let t = j * 32
+            dst.storeBytes(of: m.0, toByteOffset: t, as: Lanes.self)
+            dst.storeBytes(of: m.1, toByteOffset: t + 32, as: Lanes.self)
+            dst.storeBytes(of: m.2, toByteOffset: t + 64, as: Lanes.self)
+            dst.storeBytes(of: m.3, toByteOffset: t + 96, as: Lanes.self)
+            dst.storeBytes(of: m.4, toByteOffset: t + 128, as: Lanes.self)
+            dst.storeBytes(of: m.5, toByteOffset: t + 160, as: Lanes.self)
+            dst.storeBytes(of: m.6, toByteOffset: t + 192, as: Lanes.self)
+            dst.storeBytes(of: m.7, toByteOffset: t + 224, as: Lanes.self)
+            j += 8
+        }
+        while j < n {
+            tile[j] = Lanes(rows[j], rows[n + j], rows[2 * n + j], rows[3 * n + j],
+                            rows[4 * n + j], rows[5 * n + j], rows[6 * n + j], rows[7 * n + j])
+            j += 1
+        }
+    }
+
+    /// A tile back into eight row-major rows.
+    static func fromTile(_ tile: UnsafePointer<Lanes>, count n: Int, _ rows: UnsafeMutablePointer<Float>) {
+        let src = UnsafeRawPointer(tile)
+        let dst = UnsafeMutableRawPointer(rows)
+        let rs = n * 4
+        var j = 0
+        while j + 8 <= n {
+            let t = j * 32
+            let m = transpose((
+                src.loadUnaligned(fromByteOffset: t, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: t + 32, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: t + 64, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: t + 96, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: t + 128, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: t + 160, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: t + 192, as: Lanes.self),
+                src.loadUnaligned(fromByteOffset: t + 224, as: Lanes.self)))
+            let o = j * 4
+            dst.storeBytes(of: m.0, toByteOffset: o, as: Lanes.self)
+            dst.storeBytes(of: m.1, toByteOffset: o + rs, as: Lanes.self)
+            dst.storeBytes(of: m.2, toByteOffset: o + 2 * rs, as: Lanes.self)
+            dst.storeBytes(of: m.3, toByteOffset: o + 3 * rs, as: Lanes.self)
+            dst.storeBytes(of: m.4, toByteOffset: o + 4 * rs, as: Lanes.self)
+            dst.storeBytes(of: m.5, toByteOffset: o + 5 * rs, as: Lanes.self)
+            dst.storeBytes(of: m.6, toByteOffset: o + 6 * rs, as: Lanes.self)
+            dst.storeBytes(of: m.7, toByteOffset: o + 7 * rs, as: Lanes.self)
+            j += 8
+        }
+        while j < n {
+            let v = tile[j]
+            for b in 0..<8 { rows[b * n + j] = v[b] }
+            j += 1
         }
     }
 }

@@ -33,7 +33,8 @@ public final class PDQHasher {
 
     private let mode: Mode
     private let dihedralFiltering: Bool
-    private static let batch = 8
+    /// Rows filtered together: two tiles of eight (see `RowTiles`).
+    private static let batch = 16
 
     // The 64x64 downsample being filled.
     private let buffer64: UnsafeMutablePointer<Float>
@@ -47,8 +48,9 @@ public final class PDQHasher {
     // First column pass outputs waiting for the second row pass.
     private let colPass1: UnsafeMutablePointer<Float>
     private var colPass1Count = 0
-    // Second row pass sums (every column; only 64 are divided).
-    private let rowPass2: UnsafeMutablePointer<Float>
+    // Tiles (rows 0–7 then 8–15 of a batch, transposed) in and out of a row pass.
+    private let tileIn: UnsafeMutablePointer<Lanes>
+    private let tileOut: UnsafeMutablePointer<Lanes>
     // The 64 sampled columns of each second-row-pass output row.
     private let sampled: UnsafeMutablePointer<Float>
 
@@ -90,8 +92,10 @@ public final class PDQHasher {
         rowPass1.initialize(repeating: 0, count: b * n)
         colPass1 = .allocate(capacity: b * n)
         colPass1.initialize(repeating: 0, count: b * n)
-        rowPass2 = .allocate(capacity: b * n)
-        rowPass2.initialize(repeating: 0, count: b * n)
+        tileIn = .allocate(capacity: 2 * n)
+        tileIn.initialize(repeating: Lanes(), count: 2 * n)
+        tileOut = .allocate(capacity: 2 * n)
+        tileOut.initialize(repeating: Lanes(), count: 2 * n)
         sampled = .allocate(capacity: 64)
         sampled.initialize(repeating: 0, count: 64)
 
@@ -116,7 +120,8 @@ public final class PDQHasher {
         luma.deallocate()
         rowPass1.deallocate()
         colPass1.deallocate()
-        rowPass2.deallocate()
+        tileIn.deallocate()
+        tileOut.deallocate()
         sampled.deallocate()
         rowDivisors.deallocate()
     }
@@ -174,15 +179,24 @@ public final class PDQHasher {
 
     // MARK: - Pipeline
 
+    /// Runs one row pass over a batch of up to 16 row-major rows, leaving the results in
+    /// `tileOut` (rows 0–7 in its first `width` lanes vectors, rows 8–15 after).
+    @inline(__always)
+    private func rowPass(_ rows: UnsafePointer<Float>, divided: Bool) {
+        let n = width
+        RowTiles.toTile(rows, count: n, tileIn)
+        RowTiles.toTile(rows + 8 * n, count: n, tileIn + n)
+        RowTiles.sums(tileIn, tileIn + n, tileOut, tileOut + n, rowPhases, divisors: divided ? UnsafePointer(rowDivisors) : nil)
+    }
+
     /// First row pass over the buffered luma rows, then the first column pass row by row.
+    /// (Rows past `lumaCount` in a last, short batch hold stale values; their lanes are
+    /// computed and ignored.)
     private func flushLuma() {
         let n = width
-        RowBox.sums(luma, rowPass1, rows: lumaCount, stride: n, rowPhases)
-        let divisors = rowDivisors
-        for r in 0..<lumaCount {
-            let row = rowPass1 + r * n
-            for j in 0..<n { row[j] = row[j] / divisors[j] }
-        }
+        rowPass(luma, divided: true)
+        RowTiles.fromTile(tileOut, count: n, rowPass1)
+        RowTiles.fromTile(tileOut + n, count: n, rowPass1 + 8 * n)
         for r in 0..<lumaCount {
             columnPass1.push(UnsafePointer(rowPass1 + r * n), wanted: { _ in true }) { _, out in
                 self.acceptColumnPass1(out)
@@ -201,11 +215,12 @@ public final class PDQHasher {
     /// then the second column pass over those 64 columns.
     private func flushColumnPass1() {
         let n = width
-        RowBox.sums(colPass1, rowPass2, rows: colPass1Count, stride: n, rowPhases)
+        rowPass(colPass1, divided: false)
         for r in 0..<colPass1Count {
-            let sums = rowPass2 + r * n
+            let tile = tileOut + (r < 8 ? 0 : n)
+            let lane = r & 7
             for (j, column) in sampleColumns.enumerated() {
-                sampled[j] = sums[column] / rowDivisors[column]
+                sampled[j] = tile[column][lane] / rowDivisors[column]
             }
             columnPass2.push(UnsafePointer(sampled), wanted: { self.sampleRowMask[$0] != 0 }) { index, out in
                 self.acceptDownsampledRow(index, out)

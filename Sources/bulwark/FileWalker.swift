@@ -10,29 +10,29 @@ import Darwin
 /// in name order so runs are reproducible. Symbolic links to directories are not followed
 /// (no loops); hidden entries (names starting with ".") inside a directory are skipped.
 enum FileWalker {
-    static func collect(_ path: String, into inputs: inout [Input], failures: inout [(String, String)]) {
+    static func collect(_ path: String, into inputs: inout [Input]) {
         var status = stat()
         guard stat(path, &status) == 0 else {
-            failures.append((path, "cannot open: \(String(cString: strerror(errno)))"))
+            inputs.append(.unusable(path, reason: String(cString: strerror(errno))))
             return
         }
         switch status.st_mode & S_IFMT {
         case S_IFREG:
             inputs.append(.file(path))
         case S_IFDIR:
-            walk(directory: path, into: &inputs, failures: &failures, depth: 0)
+            walk(directory: path, into: &inputs, depth: 0)
         default:
-            failures.append((path, "not a regular file or directory"))
+            inputs.append(.unusable(path, reason: "not a regular file or directory"))
         }
     }
 
-    private static func walk(directory: String, into inputs: inout [Input], failures: inout [(String, String)], depth: Int) {
+    private static func walk(directory: String, into inputs: inout [Input], depth: Int) {
         guard depth < 64 else {
-            failures.append((directory, "directories nested more than 64 deep; not descending further"))
+            inputs.append(.unusable(directory, reason: "directories nested more than 64 deep; not descending further"))
             return
         }
         guard let handle = opendir(directory) else {
-            failures.append((directory, "cannot list directory: \(String(cString: strerror(errno)))"))
+            inputs.append(.unusable(directory, reason: "cannot list directory: \(String(cString: strerror(errno)))"))
             return
         }
         var names: [String] = []
@@ -52,7 +52,7 @@ enum FileWalker {
             guard lstat(child, &status) == 0 else { continue }
             switch status.st_mode & S_IFMT {
             case S_IFREG: inputs.append(.file(child))
-            case S_IFDIR: walk(directory: child, into: &inputs, failures: &failures, depth: depth + 1)
+            case S_IFDIR: walk(directory: child, into: &inputs, depth: depth + 1)
             case S_IFLNK:
                 // Follow links to files, not to directories.
                 var target = stat()

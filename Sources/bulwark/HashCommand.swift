@@ -68,18 +68,16 @@ struct HashCommand: ParsableCommand {
             dihedral: dihedral, fast: fast, applyExifOrientation: applyExif,
             limits: DecodeLimits(maxPixels: maxPixels, maxBytes: maxBytes))
         var inputs: [Input] = []
-        var walkFailures: [(String, String)] = []
         for path in paths {
             if path == "-" {
                 inputs.append(.standardInput)
             } else {
-                FileWalker.collect(path, into: &inputs, failures: &walkFailures)
+                FileWalker.collect(path, into: &inputs)
             }
         }
         let printer = ResultPrinter(json: json, dihedral: dihedral)
         printer.header()
-        var failed = !walkFailures.isEmpty
-        for (path, reason) in walkFailures { printer.failure(file: path, message: reason) }
+        var failed = false
 
         let workerCount = min(jobs ?? ProcessInfo.activeCores, max(inputs.count, 1))
         let outcomes = HashRunner.run(inputs, workers: workerCount, options: options) { index, outcome in
@@ -89,7 +87,7 @@ struct HashCommand: ParsableCommand {
             }
         }
         if outcomes.failures > 0 { failed = true }
-        printer.footer(hashed: outcomes.successes, failed: outcomes.failures + walkFailures.count)
+        printer.footer(hashed: outcomes.successes, failed: outcomes.failures)
         if failed { throw ExitCode(1) }
     }
 }
@@ -97,10 +95,12 @@ struct HashCommand: ParsableCommand {
 enum Input: Sendable {
     case file(String)
     case standardInput
+    /// A path that could not be opened or listed; reported in its place in the output.
+    case unusable(String, reason: String)
 
     var displayName: String {
         switch self {
-        case .file(let path): return path
+        case .file(let path), .unusable(let path, _): return path
         case .standardInput: return "-"
         }
     }
@@ -161,6 +161,8 @@ enum HashRunner {
             case .standardInput:
                 let bytes = try MediaHasher.readStream(fd: 0, limit: options.limits.maxBytes)
                 return try MediaHasher.hash(bytes, options: options)
+            case .unusable(let path, let reason):
+                throw MediaHashError.unreadable(path: path, reason: reason)
             }
         }
     }

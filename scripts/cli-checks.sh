@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# End-to-end checks of `bulwark hash` against the shared reference data and the CLI contract
+# (JSON lines, errors that do not stop the run, exit codes, stdin, directories).
+set -uo pipefail
+bin="$1"; shared="$2"
+tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+failures=0; passes=0
+check() { if eval "$2"; then passes=$((passes+1)); else echo "FAIL: $1" >&2; failures=$((failures+1)); fi; }
+
+# Every reference image, hashed through a directory walk with two jobs, equals expected.csv.
+"$bin" hash --json --jobs 2 "$shared/pdq/images" > "$tmp/all.jsonl"; status=$?
+check "directory of reference images exits 0" '[ $status -eq 0 ]'
+check "every reference hash and quality is exact" 'python3 - "$shared/pdq/expected.csv" "$tmp/all.jsonl" <<"PY"
+import csv, json, sys
+expected = {r["file"]: r for r in csv.DictReader(open(sys.argv[1]))}
+seen = 0
+for line in open(sys.argv[2]):
+    o = json.loads(line)
+    e = expected[o["file"].rsplit("/", 1)[-1]]
+    assert (o["pdq"], o["quality"], o["width"], o["height"]) == (e["pdq"], int(e["quality"]), int(e["width"]), int(e["height"])), o
+    assert len(o["md5"]) == 32 and len(o["sha256"]) == 64
+    seen += 1
+assert seen == len(expected), (seen, len(expected))
+PY'
+
+# A bad file among good ones: reported as {"file","error"}, the run goes on, exit 1.
+printf 'this is not an image' > "$tmp/bad.jpg"
+head -c 5000 "$shared/pdq/images/bridge-mods__aaa-orig.jpg" > "$tmp/truncated.jpg"
+"$bin" hash --json "$shared/pdq/images/misc-images__wee.jpg" "$tmp/bad.jpg" "$tmp/truncated.jpg" "$tmp/missing.png" > "$tmp/mixed.jsonl"; status=$?
+check "a failed file makes the exit status 1" '[ $status -eq 1 ]'
+check "failures are JSON lines with an error and the run goes on" 'python3 -c "
+import json,sys
+rows=[json.loads(l) for l in open(\"$tmp/mixed.jsonl\")]
+assert len(rows)==4, rows
+assert \"pdq\" in rows[0] and all(\"error\" in r and r[\"error\"] for r in rows[1:]), rows
+"'
+
+# Standard input, and the dihedral output.
+"$bin" hash --json --dihedral - < "$shared/pdq/images/reg-test-input__dih__bridge-1-original.jpg" > "$tmp/stdin.jsonl"; status=$?
+check "stdin hashes and exits 0" '[ $status -eq 0 ]'
+check "dihedral variants equal dihedral-bridge-1.csv" 'python3 -c "
+import json, csv
+o=json.loads(open(\"$tmp/stdin.jsonl\").read())
+assert o[\"file\"]==\"-\"
+rows=list(csv.DictReader(open(\"$shared/pdq/dihedral-bridge-1.csv\")))
+assert o[\"dihedral\"]==[r[\"pdq\"] for r in rows], o
+"'
+
+# Human-readable table and argument errors.
+"$bin" hash "$shared/pdq/images/misc-images__wee.jpg" > "$tmp/table.txt"; status=$?
+check "table output has a header and the hash" '[ $status -eq 0 ] && grep -q "^PDQ" "$tmp/table.txt" && grep -q 6227401f601ff4cc "$tmp/table.txt"'
+"$bin" hash --jobs 0 x > /dev/null 2>&1; status=$?
+check "--jobs 0 is a usage error (exit 64)" '[ $status -eq 64 ]'
+"$bin" hash --json --max-pixels 1000 "$shared/pdq/images/misc-images__wee.jpg" > "$tmp/limit.jsonl"; status=$?
+check "--max-pixels refuses a larger image" '[ $status -eq 1 ] && grep -q "pixels" "$tmp/limit.jsonl"'
+
+echo "cli: $passes passed, $failures failed"
+[ "$failures" -eq 0 ]
