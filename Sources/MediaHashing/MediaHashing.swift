@@ -90,18 +90,13 @@ public enum MediaHasher {
             if options.applyExifOrientation {
                 return try hashOriented(bytes, options: options, md5: md5, sha256: sha256)
             }
-            var decodeOptions = DecodeOptions(limits: options.limits)
             if options.fast {
-                decodeOptions.jpegMinimumScaledSide = 512
-                decodeOptions.preferLuma = true
+                let approximate = try hashStreaming(bytes, options: options, fast: true, md5: md5, sha256: sha256)
+                // Below quality 50 the bits are unstable (flat or nearly blank pictures): an
+                // approximation of them is noise, so spend an exact decode on these few.
+                if approximate.exact || approximate.quality >= MediaHasher.fastModeMinimumQuality { return approximate }
             }
-            var sink = PDQSink(dihedral: options.dihedral)
-            let info = try MediaDecoder.decode(bytes, options: decodeOptions, into: &sink)
-            guard let hasher = sink.hasher else { throw MediaHashError.hashing(.invalidSize(width: 0, height: 0)) }
-            // The fast path changes only how JPEGs are decoded (scaled, luma from libjpeg's YCbCr).
-            let exact = !(options.fast && info.format == .jpeg)
-            return try finish(hasher, dihedral: options.dihedral, md5: md5, sha256: sha256,
-                              width: info.width, height: info.height, info: info, exact: exact)
+            return try hashStreaming(bytes, options: options, fast: false, md5: md5, sha256: sha256)
         } catch let error as MediaHashError {
             throw error
         } catch let error as DecodeError {
@@ -111,6 +106,32 @@ public enum MediaHasher {
         } catch {
             throw .unexpected(String(describing: error))
         }
+    }
+
+    /// Fast-mode results with a quality below this are recomputed exactly (the exchanges also
+    /// disregard hashes under 50).
+    public static let fastModeMinimumQuality = 50
+
+    private static func hashStreaming(
+        _ bytes: UnsafeRawBufferPointer, options: MediaHashOptions, fast: Bool, md5: String, sha256: String
+    ) throws -> MediaHashes {
+        var decodeOptions = DecodeOptions(limits: options.limits)
+        if fast {
+            decodeOptions.jpegMinimumScaledSide = 512
+            decodeOptions.preferLuma = true
+        }
+        var sink = PDQSink(dihedral: options.dihedral)
+        if fast {
+            // The sink must know the stored size to sample where the exact hash would.
+            let header = try MediaDecoder.probe(bytes, limits: options.limits)
+            sink.original = (header.width, header.height)
+        }
+        let info = try MediaDecoder.decode(bytes, options: decodeOptions, into: &sink)
+        guard let hasher = sink.hasher else { throw MediaHashError.hashing(.invalidSize(width: 0, height: 0)) }
+        // The fast path changes only how JPEGs are decoded (scaled, luma from libjpeg's YCbCr).
+        let exact = !(fast && info.format == .jpeg)
+        return try finish(hasher, dihedral: options.dihedral, md5: md5, sha256: sha256,
+                          width: info.width, height: info.height, info: info, exact: exact)
     }
 
     /// Hashes an image held in an array.
@@ -230,13 +251,20 @@ struct PDQSink: ScanlineSink {
     let dihedral: Bool
     var hasher: PDQHasher?
     var layout: PixelLayout = .rgb8
+    /// The stored size, when the decoder may deliver a scaled-down image (fast mode).
+    var original: (width: Int, height: Int)?
 
     init(dihedral: Bool) {
         self.dihedral = dihedral
     }
 
     mutating func begin(width: Int, height: Int, layout: PixelLayout) throws {
-        hasher = try PDQHasher(width: width, height: height, dihedral: dihedral)
+        if let original, original != (width, height) {
+            hasher = try PDQHasher(width: width, height: height, approximatingOriginalWidth: original.width,
+                                   originalHeight: original.height, dihedral: dihedral)
+        } else {
+            hasher = try PDQHasher(width: width, height: height, dihedral: dihedral)
+        }
         self.layout = layout
     }
 

@@ -59,6 +59,11 @@ public final class PDQHasher {
     private var columnPass1: ColumnBox
     private var columnPass2: ColumnBox
     private let sampleColumns: [Int]
+    /// Approximate mode only: for each of the 64 samples, the column after the sampled one and
+    /// the weight of that second column (linear interpolation between them).
+    private let approximateColumns: [(next: Int, weight: Float)]?
+    /// Approximate mode only: per image row, the (downsample row, weight) pairs it contributes to.
+    private let approximateRows: [[(row: Int, weight: Float)]]?
     /// For each image row, the downsample rows (0...63) sampled from it, as a bit mask.
     private let sampleRowMask: [UInt64]
 
@@ -67,7 +72,23 @@ public final class PDQHasher {
     /// - Parameter dihedral: whether ``finishDihedral()`` will be called. The reference filters
     ///   exactly-64x64 input on its dihedral path but not on its single-hash path; matching it
     ///   means knowing which is wanted before the rows arrive.
-    public init(width: Int, height: Int, dihedral: Bool = false) throws(PDQError) {
+    public convenience init(width: Int, height: Int, dihedral: Bool = false) throws(PDQError) {
+        try self.init(width: width, height: height, dihedral: dihedral, approximating: nil)
+    }
+
+    /// Prepares an *approximate* hash of an image of `original` size from a scaled-down version
+    /// of it (`width` x `height`), such as a JPEG decoded with DCT scaling.
+    ///
+    /// The tent filter runs on the smaller image and the 64x64 grid is sampled where the
+    /// reference would sample the original (interpolating between neighbouring pixels), which
+    /// keeps most hashes within a few bits of the exact ones. Not bit-exact: never present such a
+    /// hash as the exchanges' hash.
+    public convenience init(width: Int, height: Int, approximatingOriginalWidth originalWidth: Int, originalHeight: Int, dihedral: Bool = false) throws(PDQError) {
+        guard originalWidth > 0, originalHeight > 0 else { throw .invalidSize(width: originalWidth, height: originalHeight) }
+        try self.init(width: width, height: height, dihedral: dihedral, approximating: (originalWidth, originalHeight))
+    }
+
+    private init(width: Int, height: Int, dihedral: Bool, approximating original: (Int, Int)?) throws(PDQError) {
         guard width > 0, height > 0 else { throw .invalidSize(width: width, height: height) }
         guard width <= 1 << 20, height <= 1 << 20, width * height <= 1 << 32 else {
             throw .invalidSize(width: width, height: height)
@@ -101,18 +122,61 @@ public final class PDQHasher {
 
         let filterWidth = mode == .filtered ? width : 1
         let filterHeight = mode == .filtered ? height : 1
-        rowPhases = BoxPhases(length: filterWidth, window: PDQCore.windowSize(for: filterWidth))
+        // Approximate mode: windows as wide, in this image's pixels, as the reference's windows
+        // over the original.
+        let filtering = mode == .filtered
+        func window(length: Int, original: Int?) -> Int {
+            guard let original, original != length, filtering else { return PDQCore.windowSize(for: length) }
+            let scaled = Double(PDQCore.windowSize(for: original)) * Double(length) / Double(original)
+            return min(max(Int(scaled.rounded()), 1), length)
+        }
+        let rowWindow = window(length: filterWidth, original: original?.0)
+        let columnWindow = window(length: filterHeight, original: original?.1)
+        rowPhases = BoxPhases(length: filterWidth, window: rowWindow)
         rowDivisors = .allocate(capacity: filterWidth)
         for j in 0..<filterWidth { rowDivisors[j] = Float(rowPhases.divisor(forOutput: j)) }
-        let columnWindow = PDQCore.windowSize(for: filterHeight)
         columnPass1 = ColumnBox(width: filterWidth, length: filterHeight, window: columnWindow)
         columnPass2 = ColumnBox(width: 64, length: filterHeight, window: columnWindow)
-        sampleColumns = PDQCore.decimationIndices(inputCount: filterWidth)
-        var mask = [UInt64](repeating: 0, count: filterHeight)
-        for (i, row) in PDQCore.decimationIndices(inputCount: filterHeight).enumerated() {
-            mask[row] |= 1 << UInt64(i)
+        if let (originalWidth, originalHeight) = original, mode == .filtered,
+           originalWidth != filterWidth || originalHeight != filterHeight {
+            // Where the reference samples the original, in this image's pixel coordinates. An
+            // even box window is centred half a pixel after its output index (twice, for two
+            // passes), so the centres are compared, not the indices.
+            func shift(_ window: Int) -> Double { window % 2 == 0 ? 1 : 0 }
+            func positions(original: Int, scaled: Int, window: Int) -> [(index: Int, weight: Float)] {
+                let originalShift = shift(PDQCore.windowSize(for: original))
+                return PDQCore.decimationIndices(inputCount: original).map { index in
+                    let physical = (Double(index) + 0.5 + originalShift) * Double(scaled) / Double(original)
+                    let centre = physical - 0.5 - shift(window)
+                    let clamped = min(max(centre, 0), Double(scaled - 1))
+                    let low = min(Int(clamped), max(scaled - 2, 0))
+                    return (low, Float(min(max(clamped - Double(low), 0), 1)))
+                }
+            }
+            let columns = positions(original: originalWidth, scaled: filterWidth, window: rowWindow)
+            sampleColumns = columns.map(\.index)
+            approximateColumns = columns.map { (min($0.index + 1, filterWidth - 1), $0.weight) }
+            var rows = [[(row: Int, weight: Float)]](repeating: [], count: filterHeight)
+            var rowMask = [UInt64](repeating: 0, count: filterHeight)
+            for (i, position) in positions(original: originalHeight, scaled: filterHeight, window: columnWindow).enumerated() {
+                rows[position.index].append((i, 1 - position.weight))
+                rowMask[position.index] |= 1 << UInt64(i)
+                let next = min(position.index + 1, filterHeight - 1)
+                rows[next].append((i, position.weight))
+                rowMask[next] |= 1 << UInt64(i)
+            }
+            approximateRows = rows
+            sampleRowMask = rowMask
+        } else {
+            sampleColumns = PDQCore.decimationIndices(inputCount: filterWidth)
+            var mask = [UInt64](repeating: 0, count: filterHeight)
+            for (i, row) in PDQCore.decimationIndices(inputCount: filterHeight).enumerated() {
+                mask[row] |= 1 << UInt64(i)
+            }
+            sampleRowMask = mask
+            approximateColumns = nil
+            approximateRows = nil
         }
-        sampleRowMask = mask
     }
 
     deinit {
@@ -219,8 +283,17 @@ public final class PDQHasher {
         for r in 0..<colPass1Count {
             let tile = tileOut + (r < 8 ? 0 : n)
             let lane = r & 7
-            for (j, column) in sampleColumns.enumerated() {
-                sampled[j] = tile[column][lane] / rowDivisors[column]
+            if let approximateColumns {
+                for (j, column) in sampleColumns.enumerated() {
+                    let (next, weight) = approximateColumns[j]
+                    let a = tile[column][lane] / rowDivisors[column]
+                    let b = tile[next][lane] / rowDivisors[next]
+                    sampled[j] = a + (b - a) * weight
+                }
+            } else {
+                for (j, column) in sampleColumns.enumerated() {
+                    sampled[j] = tile[column][lane] / rowDivisors[column]
+                }
             }
             columnPass2.push(UnsafePointer(sampled), wanted: { self.sampleRowMask[$0] != 0 }) { index, out in
                 self.acceptDownsampledRow(index, out)
@@ -230,6 +303,13 @@ public final class PDQHasher {
     }
 
     private func acceptDownsampledRow(_ imageRow: Int, _ values: UnsafePointer<Float>) {
+        if let approximateRows {
+            for (row, weight) in approximateRows[imageRow] {
+                let target = buffer64 + row * 64
+                for j in 0..<64 { target[j] += weight * values[j] }
+            }
+            return
+        }
         var mask = sampleRowMask[imageRow]
         while mask != 0 {
             let i = mask.trailingZeroBitCount

@@ -96,8 +96,8 @@ struct ConformanceTests {
             distances.append(fast.pdq.distance(to: try PDQHash(validating: row.pdq)))
         }
         let mean = Double(distances.reduce(0, +)) / Double(distances.count)
-        #expect(mean <= 8, "mean \(mean), all \(distances)")
-        #expect(distances.max()! <= 31, "all \(distances)")
+        #expect(mean <= 3, "mean \(mean), all \(distances)")
+        #expect(distances.max()! <= 16, "all \(distances)")
     }
 }
 

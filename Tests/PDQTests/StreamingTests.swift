@@ -89,3 +89,47 @@ struct StreamingTests {
         #expect(result.quality == 0)
     }
 }
+
+@Suite("Approximate hashing from a scaled-down image")
+struct ApproximateTests {
+    /// Box-averages an RGB image by an integer factor (what DCT-domain scaling approximates).
+    static func shrink(_ pixels: [UInt8], width: Int, height: Int, by factor: Int) -> (pixels: [UInt8], width: Int, height: Int) {
+        let w = (width + factor - 1) / factor, h = (height + factor - 1) / factor
+        var out = [UInt8](repeating: 0, count: w * h * 3)
+        for y in 0..<h {
+            for x in 0..<w {
+                for c in 0..<3 {
+                    var sum = 0, count = 0
+                    for yy in (y * factor)..<min((y + 1) * factor, height) {
+                        for xx in (x * factor)..<min((x + 1) * factor, width) {
+                            sum += Int(pixels[(yy * width + xx) * 3 + c]); count += 1
+                        }
+                    }
+                    out[(y * w + x) * 3 + c] = UInt8((sum + count / 2) / count)
+                }
+            }
+        }
+        return (out, w, h)
+    }
+
+    @Test(arguments: [(1603, 1201, 2), (2048, 1536, 4), (1000, 3000, 2), (4100, 2100, 8)])
+    func staysCloseToTheExactHash(_ size: (Int, Int, Int)) throws {
+        let (w, h, factor) = size
+        let pixels = Synthetic.natural(width: w, height: h, seed: UInt64(w * h))
+        let exact = try PDQ.hash(pixels: pixels, format: .rgb8, width: w, height: h)
+        let small = Self.shrink(pixels, width: w, height: h, by: factor)
+        let hasher = try PDQHasher(width: small.width, height: small.height, approximatingOriginalWidth: w, originalHeight: h)
+        small.pixels.withUnsafeBufferPointer { hasher.append(rgb: $0.baseAddress!, rowBytes: small.width * 3, rows: small.height) }
+        let approximate = try hasher.finish()
+        #expect(exact.quality >= 50)
+        #expect(approximate.hash.distance(to: exact.hash) <= 16, "\(w)x\(h) / \(factor): \(approximate.hash.distance(to: exact.hash)) bits")
+    }
+
+    @Test func sameSizeIsExact() throws {
+        let pixels = Synthetic.natural(width: 300, height: 200, seed: 5)
+        let exact = try PDQ.hash(pixels: pixels, format: .rgb8, width: 300, height: 200)
+        let hasher = try PDQHasher(width: 300, height: 200, approximatingOriginalWidth: 300, originalHeight: 200)
+        pixels.withUnsafeBufferPointer { hasher.append(rgb: $0.baseAddress!, rowBytes: 900, rows: 200) }
+        #expect(try hasher.finish() == exact)
+    }
+}
