@@ -18,10 +18,22 @@ let package = Package(
         .library(name: "PDQ", targets: ["PDQ"]),
         .library(name: "MediaDecode", targets: ["MediaDecode"]),
         .library(name: "MediaHashing", targets: ["MediaHashing"]),
+        .library(name: "HashIndex", targets: ["HashIndex"]),
+        .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "BulwarkServer", targets: ["BulwarkServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure Swift, no dependencies: the 256-bit hash, PDQ from pixels, quality, dihedral variants.
@@ -49,14 +61,48 @@ let package = Package(
         ], swiftSettings: hotPathFlags),
 
         .executableTarget(name: "bulwark", dependencies: [
-            "MediaHashing", "PDQ", "MediaDecode",
+            "MediaHashing", "PDQ", "MediaDecode", "BulwarkServer", "Matching", "Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: hotPathFlags),
+
+        // Exact Hamming range search over PDQ hashes (multi-index hashing) and exact MD5/SHA-256 sets.
+        .target(name: "HashIndex", dependencies: ["PDQ"], swiftSettings: hotPathFlags),
+        // Benchmark driver for scripts/bench-index.sh (not a test); lives with its harness in bench/hashindex.
+        .executableTarget(name: "hashindex-bench", dependencies: ["HashIndex", "PDQ"],
+                          path: "bench/hashindex/Sources/hashindex-bench", swiftSettings: hotPathFlags),
+
+        // Banks, entries, the change feed, API keys and import checkpoints behind one interface
+        // (`BulwarkStore`), over SQLKit with SQLite (embedded default) and PostgreSQL backends.
+        .target(name: "Storage", dependencies: [
+            .product(name: "SQLKit", package: "sql-kit"),
+            .product(name: "SQLiteKit", package: "sqlite-kit"),
+            .product(name: "PostgresKit", package: "postgres-kit"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // The in-memory match engine: index loaded from storage, following its change feed.
+        .target(name: "Matching", dependencies: [
+            "PDQ", "HashIndex", "Storage", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: hotPathFlags),
+
+        // The HTTP service (Hummingbird 2): /v1 API, HMA-compatible routes, health, metrics.
+        .target(name: "BulwarkServer", dependencies: [
+            "PDQ", "MediaDecode", "MediaHashing", "Matching", "Storage",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         .testTarget(name: "PDQTests", dependencies: ["PDQ"]),
         // The C libraries are direct dependencies so the tests can generate fixtures with their encoders.
         .testTarget(name: "MediaDecodeTests", dependencies: ["MediaDecode", "CJPEG", "CPNG", "CWebP", "CGIF"]),
         .testTarget(name: "MediaHashingTests", dependencies: ["MediaHashing", "PDQ", "MediaDecode"]),
+        .testTarget(name: "HashIndexTests", dependencies: ["HashIndex", "PDQ"]),
+        // Runs against SQLite always and PostgreSQL when BULWARK_TEST_POSTGRES_URL is set (scripts/with-postgres.sh).
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     ]
 )
 

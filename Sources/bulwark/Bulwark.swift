@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Bulwark: ParsableCommand {
+struct Bulwark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bulwark",
         abstract: "Stop the trade of child sexual abuse material: hash media, match it against banks, act.",
@@ -11,7 +11,7 @@ struct Bulwark: ParsableCommand {
             convention, MD5 and SHA-256 of the file bytes.
             """,
         version: BulwarkVersion.current,
-        subcommands: [HashCommand.self]
+        subcommands: [HashCommand.self, ServeCommand.self, MigrateCommand.self, KeysCommand.self]
     )
 }
 

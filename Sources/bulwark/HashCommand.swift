@@ -79,7 +79,7 @@ struct HashCommand: ParsableCommand {
         printer.header()
         var failed = false
 
-        let workerCount = min(jobs ?? ProcessInfo.activeCores, max(inputs.count, 1))
+        let workerCount = min(jobs ?? Cores.activeCores, max(inputs.count, 1))
         let outcomes = HashRunner.run(inputs, workers: workerCount, options: options) { index, outcome in
             switch outcome {
             case .success(let hashes): printer.success(file: inputs[index].displayName, hashes)
@@ -106,7 +106,7 @@ enum Input: Sendable {
     }
 }
 
-enum ProcessInfo {
+enum Cores {
     /// Online cores.
     static var activeCores: Int {
         max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)

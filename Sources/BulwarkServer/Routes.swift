@@ -1,0 +1,288 @@
+import Foundation
+import Hummingbird
+import Logging
+import Matching
+import MediaDecode
+import MediaHashing
+import NIOCore
+import PDQ
+import Storage
+
+/// The `/v1` API: hashing, matching, banks and entries, index status.
+struct V1Routes {
+    let store: any BulwarkStore
+    let engine: MatchEngine
+    let configuration: ServerConfiguration
+
+    func register(on group: RouterGroup<BulwarkRequestContext>) {
+        group.post("hash", use: hash)
+        group.post("match", use: match)
+        group.get("index/status", use: indexStatus)
+
+        group.get("banks", use: listBanks)
+        group.post("banks", use: createBank)
+        group.get("banks/{name}", use: getBank)
+        group.patch("banks/{name}", use: updateBank)
+        group.delete("banks/{name}", use: deleteBank)
+        group.get("banks/{name}/entries", use: listEntries)
+        group.post("banks/{name}/entries", use: addEntries)
+        group.get("entries/{id}", use: getEntry)
+        group.patch("entries/{id}", use: updateEntry)
+        group.delete("entries/{id}", use: deleteEntry)
+    }
+
+    // MARK: - Media
+
+    /// Reads an uploaded file (the raw request body) within the configured limit.
+    func media(_ request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: configuration.maxMediaBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.payloadTooLarge(limit: configuration.maxMediaBytes)
+        }
+    }
+
+    func hashMedia(_ buffer: ByteBuffer, dihedral: Bool) throws -> MediaHashes {
+        let options = MediaHashOptions(dihedral: dihedral, limits: configuration.decodeLimits)
+        guard buffer.readableBytes > 0 else { throw APIError.badRequest("The request body is empty: send the image bytes as the body.") }
+        do {
+            return try buffer.withUnsafeReadableBytes { try MediaHasher.hash($0, options: options) }
+        } catch let error as MediaHashError {
+            throw APIError.from(error)
+        }
+    }
+
+    @Sendable func hash(_ request: Request, context: BulwarkRequestContext) async throws -> HashesJSON {
+        _ = try context.require(.ingest)
+        let dihedral = request.uri.queryParameters["dihedral"].map { $0 == "true" || $0 == "1" } ?? false
+        return HashesJSON(try hashMedia(try await media(request), dihedral: dihedral))
+    }
+
+    /// Match by hashes (JSON body) or by file (any other body): the answer carries the computed
+    /// hashes and the matches.
+    @Sendable func match(_ request: Request, context: BulwarkRequestContext) async throws -> MatchResponseJSON {
+        let key = try context.require(.ingest)
+        guard engine.isReady else { throw APIError.notReady }
+        let isJSON = request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false
+        let dihedralParam = request.uri.queryParameters["dihedral"].map { $0 == "true" || $0 == "1" } ?? false
+        var response: MatchResponseJSON
+        let query: MatchQuery
+        if isJSON {
+            let body = try await decode(MatchRequestJSON.self, request, context)
+            query = try Self.query(from: body)
+            response = MatchResponseJSON(hashes: nil, query: body, matches: [])
+        } else {
+            let hashes = try hashMedia(try await media(request), dihedral: dihedralParam)
+            query = MatchQuery(pdq: hashes.quality > 0 ? hashes.pdq : nil, dihedral: hashes.dihedral, md5: hashes.md5,
+                               sha256: hashes.sha256, itemKey: request.uri.queryParameters["itemKey"].map(String.init) ?? hashes.sha256)
+            response = MatchResponseJSON(hashes: HashesJSON(hashes), query: nil, matches: [])
+        }
+        let matches = engine.match(query)
+        var out: [MatchJSON] = []
+        for m in matches.prefix(100) {
+            let entry = try? await store.entry(id: m.entryId)
+            out.append(MatchJSON(m, entry: entry))
+        }
+        response.matches = out
+        context.logger.debug("match", metadata: ["key": "\(key.prefix)", "matches": "\(matches.count)"])
+        return response
+    }
+
+    static func query(from body: MatchRequestJSON) throws -> MatchQuery {
+        var query = MatchQuery(itemKey: body.itemKey)
+        if let text = body.pdq {
+            do { query.pdq = try PDQHash(validating: text) } catch {
+                throw APIError.badRequest("pdq: \(error)")
+            }
+            if body.dihedral == true, let hash = query.pdq {
+                query.dihedral = Self.dihedralVariants(of: hash)
+            }
+        }
+        if let md5 = body.md5 {
+            guard md5.count == 32, md5.allSatisfy(\.isHexDigit) else { throw APIError.badRequest("md5: expected 32 hex digits, got \(md5.count) characters") }
+            query.md5 = md5.lowercased()
+        }
+        if let sha = body.sha256 {
+            guard sha.count == 64, sha.allSatisfy(\.isHexDigit) else { throw APIError.badRequest("sha256: expected 64 hex digits, got \(sha.count) characters") }
+            query.sha256 = sha.lowercased()
+        }
+        guard query.pdq != nil || query.md5 != nil || query.sha256 != nil else {
+            throw APIError.badRequest("Give at least one of pdq, md5, sha256 (or send the media bytes with a non-JSON content type).")
+        }
+        return query
+    }
+
+    /// Without the pixels, dihedral matching of a bare hash is not possible: PDQ's dihedral
+    /// variants come from the DCT, not from the bits. Bare-hash queries match as given.
+    static func dihedralVariants(of hash: PDQHash) -> [PDQHash]? { nil }
+
+    @Sendable func indexStatus(_ request: Request, context: BulwarkRequestContext) async throws -> IndexStatusJSON {
+        _ = try context.require(.ingest)
+        return IndexStatusJSON(engine.status)
+    }
+
+    // MARK: - Banks
+
+    func bank(named name: String) async throws -> Bank {
+        do { return try await store.bank(named: name) } catch { throw APIError.from(error) }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BulwarkRequestContext) async throws -> T {
+        do {
+            return try await request.decode(as: type, context: context)
+        } catch let error as DecodingError {
+            throw APIError.badRequest("The JSON body does not have the expected shape: \(Self.describe(error))")
+        } catch let error as HTTPError {
+            if error.status == .contentTooLarge { throw APIError.payloadTooLarge(limit: context.maxUploadSize) }
+            throw APIError.badRequest("The body is not valid JSON.")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String { keys.map(\.stringValue).joined(separator: ".") }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing field '\(path(context.codingPath + [key]))'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "wrong type at '\(path(context.codingPath))'"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "the body is not valid JSON" : "invalid value at '\(path(context.codingPath))'"
+        @unknown default: return "invalid JSON"
+        }
+    }
+
+    @Sendable func listBanks(_ request: Request, context: BulwarkRequestContext) async throws -> BankListJSON {
+        _ = try context.require(.ingest)
+        do {
+            let banks = try await store.listBanks()
+            let counts = try await store.entryCounts(bankId: nil)
+            return BankListJSON(banks: banks.map { BankJSON($0, counts: counts) })
+        } catch { throw APIError.from(error) }
+    }
+
+    @Sendable func createBank(_ request: Request, context: BulwarkRequestContext) async throws -> Response {
+        _ = try context.require(.curator)
+        let body = try await decode(NewBankJSON.self, request, context)
+        let new = NewBank(name: body.name, enabled: body.enabled ?? true, pdqThreshold: body.pdqThreshold ?? 31,
+                          category: body.category, action: body.action, isNegative: body.negative ?? false)
+        do {
+            let bank = try await store.createBank(new)
+            return try BankJSON(bank).response(from: request, context: context).withStatus(.created)
+        } catch { throw APIError.from(error) }
+    }
+
+    @Sendable func getBank(_ request: Request, context: BulwarkRequestContext) async throws -> BankJSON {
+        _ = try context.require(.ingest)
+        let bank = try await bank(named: try context.parameters.require("name"))
+        do { return BankJSON(bank, counts: try await store.entryCounts(bankId: bank.id)) } catch { throw APIError.from(error) }
+    }
+
+    @Sendable func updateBank(_ request: Request, context: BulwarkRequestContext) async throws -> BankJSON {
+        _ = try context.require(.curator)
+        var bank = try await bank(named: try context.parameters.require("name"))
+        let body = try await decode(BankUpdateJSON.self, request, context)
+        do {
+            if let name = body.name, name != bank.name { bank = try await store.renameBank(id: bank.id, to: name) }
+            var update = BankUpdate()
+            update.enabled = body.enabled
+            update.pdqThreshold = body.pdqThreshold
+            update.isNegative = body.negative
+            if let category = body.category { update.category = category.isEmpty ? .clear : .set(category) }
+            if let action = body.action { update.action = action.isEmpty ? .clear : .set(action) }
+            bank = try await store.updateBank(id: bank.id, update)
+            return BankJSON(bank)
+        } catch { throw APIError.from(error) }
+    }
+
+    @Sendable func deleteBank(_ request: Request, context: BulwarkRequestContext) async throws -> Response {
+        _ = try context.require(.curator)
+        let bank = try await bank(named: try context.parameters.require("name"))
+        do { _ = try await store.deleteBank(id: bank.id) } catch { throw APIError.from(error) }
+        return Response(status: .noContent)
+    }
+
+    // MARK: - Entries
+
+    @Sendable func listEntries(_ request: Request, context: BulwarkRequestContext) async throws -> EntryListJSON {
+        // Hash lists are sensitive: only curators and admins read them.
+        _ = try context.require(.curator)
+        let bank = try await bank(named: try context.parameters.require("name"))
+        let after = Int64(request.uri.queryParameters["after"].map(String.init) ?? "0") ?? 0
+        let limit = min(max(Int(request.uri.queryParameters["limit"].map(String.init) ?? "100") ?? 100, 1), 1_000)
+        do {
+            let entries = try await store.entries(inBank: bank.id, after: after, limit: limit)
+            return EntryListJSON(entries: entries.map { EntryJSON($0) }, next: entries.count == limit ? entries.last?.id : nil)
+        } catch { throw APIError.from(error) }
+    }
+
+    @Sendable func addEntries(_ request: Request, context: BulwarkRequestContext) async throws -> Response {
+        let key = try context.require(.curator)
+        let bank = try await bank(named: try context.parameters.require("name"))
+        let body = try await decode(NewEntriesJSON.self, request, context)
+        guard !body.entries.isEmpty else { throw APIError.badRequest("'entries' is empty.") }
+        guard body.entries.count <= 10_000 else { throw APIError.badRequest("At most 10,000 entries per request; use import for more.") }
+        var rows: [NewEntry] = []
+        for (index, e) in body.entries.enumerated() {
+            guard let type = SignalType(rawValue: e.signalType.lowercased()) else {
+                throw APIError.badRequest("entries[\(index)].signalType: '\(e.signalType)' is not one of pdq, md5, sha256")
+            }
+            rows.append(NewEntry(signalType: type, value: e.value, source: e.source, externalId: e.externalId,
+                                 category: e.category, addedAt: nil, addedBy: key.name, note: e.note, enabled: e.enabled ?? true))
+        }
+        let policy: InvalidRowPolicy = body.onInvalid == "skip" ? .skip : .rejectBatch
+        do {
+            let result = try await store.addEntries(rows, toBank: bank.id, invalidRows: policy, checkpoint: nil)
+            let rowsOut: [RowResultJSON] = result.outcomes.enumerated().map { index, outcome in
+                switch outcome {
+                case .inserted(let id): return RowResultJSON(index: index, status: "inserted", id: id, message: nil)
+                case .duplicate(let id): return RowResultJSON(index: index, status: "duplicate", id: id, message: nil)
+                case .invalid(let error): return RowResultJSON(index: index, status: "invalid", id: nil, message: error.description)
+                }
+            }
+            let json = AddEntriesResponseJSON(inserted: result.insertedCount, duplicates: result.duplicateCount,
+                                              invalid: result.invalidRows.count, results: rowsOut)
+            return try json.response(from: request, context: context).withStatus(result.insertedCount > 0 ? .created : .ok)
+        } catch { throw APIError.from(error) }
+    }
+
+    func entryId(_ context: BulwarkRequestContext) throws -> Int64 {
+        guard let id = Int64(try context.parameters.require("id")), id > 0 else {
+            throw APIError.badRequest("The entry id must be a positive integer.")
+        }
+        return id
+    }
+
+    @Sendable func getEntry(_ request: Request, context: BulwarkRequestContext) async throws -> EntryJSON {
+        _ = try context.require(.curator)
+        do { return EntryJSON(try await store.entry(id: try entryId(context))) } catch let error as StoreError { throw APIError.from(error) }
+    }
+
+    @Sendable func updateEntry(_ request: Request, context: BulwarkRequestContext) async throws -> EntryJSON {
+        _ = try context.require(.curator)
+        let id = try entryId(context)
+        let body = try await decode(EntryUpdateJSON.self, request, context)
+        do {
+            var entry = try await store.entry(id: id)
+            if let enabled = body.enabled { entry = try await store.setEntryEnabled(id: id, enabled) }
+            if let quarantined = body.quarantined {
+                entry = quarantined
+                    ? try await store.quarantineEntry(id: id, reason: body.quarantineReason ?? "quarantined by a curator")
+                    : try await store.clearQuarantine(entryId: id)
+            }
+            return EntryJSON(entry)
+        } catch { throw APIError.from(error) }
+    }
+
+    @Sendable func deleteEntry(_ request: Request, context: BulwarkRequestContext) async throws -> Response {
+        _ = try context.require(.curator)
+        do { _ = try await store.deleteEntry(id: try entryId(context)) } catch let error as StoreError { throw APIError.from(error) }
+        return Response(status: .noContent)
+    }
+}
+
+extension Response {
+    func withStatus(_ status: HTTPResponse.Status) -> Response {
+        var copy = self
+        copy.status = status
+        return copy
+    }
+}
