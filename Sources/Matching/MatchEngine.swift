@@ -249,7 +249,8 @@ public final class MatchEngine: Sendable {
     /// PDQ matches are within each bank's own threshold. When a negative bank matches, the other
     /// matches are marked `suppressed`. Entries that match more distinct items than the flood
     /// policy allows are quarantined (here at once, and in storage for every other process).
-    public func match(_ query: MatchQuery) -> [Match] {
+    /// `includeDisabledBanks` is for raw lookups (HMA's `/m/raw_lookup`), which ignore bank state.
+    public func match(_ query: MatchQuery, includeDisabledBanks: Bool = false) -> [Match] {
         let (banks, quarantined, radius) = state.withLock { ($0.banks, $0.quarantined, $0.maximumRadius) }
         var best: [UInt64: (distance: Int, type: SignalType, variant: PDQDihedral?)] = [:]
         var queries: [(PDQHash, PDQDihedral?)] = []
@@ -272,7 +273,7 @@ public final class MatchEngine: Sendable {
         var matches: [Match] = []
         for (id, hit) in best {
             let (entry, bankId) = Self.split(id)
-            guard let bank = banks[bankId], bank.enabled else { continue }
+            guard let bank = banks[bankId], bank.enabled || includeDisabledBanks else { continue }
             if hit.type == .pdq && hit.distance > bank.pdqThreshold { continue }
             matches.append(Match(
                 entryId: entry, bankId: bankId, bankName: bank.name, signalType: hit.type, distance: hit.distance,

@@ -134,6 +134,11 @@ public enum MediaHasher {
                           width: info.width, height: info.height, info: info, exact: exact)
     }
 
+    /// MD5 and SHA-256 of bytes that are not decoded (video files, until video hashing lands).
+    public static func digests(_ bytes: [UInt8]) -> (md5: String, sha256: String) {
+        (hex(Insecure.MD5.hash(data: bytes)), hex(SHA256.hash(data: bytes)))
+    }
+
     /// Hashes an image held in an array.
     public static func hash(_ bytes: [UInt8], options: MediaHashOptions = .init()) throws(MediaHashError) -> MediaHashes {
         let result: Result<MediaHashes, MediaHashError> = bytes.withUnsafeBytes { buffer in
