@@ -96,13 +96,19 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        .testTarget(name: "BulwarkServerTests", dependencies: [
+            "BulwarkServer", "Matching", "Storage", "PDQ",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "PDQTests", dependencies: ["PDQ"]),
         // The C libraries are direct dependencies so the tests can generate fixtures with their encoders.
         .testTarget(name: "MediaDecodeTests", dependencies: ["MediaDecode", "CJPEG", "CPNG", "CWebP", "CGIF"]),
         .testTarget(name: "MediaHashingTests", dependencies: ["MediaHashing", "PDQ", "MediaDecode"]),
         .testTarget(name: "HashIndexTests", dependencies: ["HashIndex", "PDQ"]),
         // Runs against SQLite always and PostgreSQL when BULWARK_TEST_POSTGRES_URL is set (scripts/with-postgres.sh).
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "StorageTests", dependencies: [
+            "Storage", .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )
 
