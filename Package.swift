@@ -94,7 +94,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], resources: [.copy("Resources/openapi.json")]),
 
         .testTarget(name: "BulwarkServerTests", dependencies: [
             "BulwarkServer", "Matching", "Storage", "PDQ",

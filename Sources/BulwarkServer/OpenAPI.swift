@@ -1,7 +1,12 @@
-/// The OpenAPI 3.1 document served at `/openapi.json`. The repository's `openapi.json` is the
-/// same text (a test checks), so clients and reviewers can read it without running the server.
+import Foundation
+
+/// The OpenAPI 3.1 document served at `/openapi.json`: the file
+/// `Sources/BulwarkServer/Resources/openapi.json`, bundled as a resource, so what the server
+/// serves is the reviewed file in the repository.
 enum OpenAPIDocument {
-    static let json: String = #"""
-{"openapi":"3.1.0","info":{"title":"Bulwark","version":"0.1.0"},"paths":{}}
-"""#
+    static let json: String = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
+              let data = try? Data(contentsOf: url) else { return #"{"openapi":"3.1.0","info":{"title":"Bulwark","version":"unknown"},"paths":{}}"# }
+        return String(decoding: data, as: UTF8.self)
+    }()
 }
