@@ -17,7 +17,11 @@ struct HMARoutes {
     let configuration: ServerConfiguration
 
     func register(on router: Router<BulwarkRequestContext>, auth: APIKeyMiddleware) {
-        router.get("status") { _, _ in self.engine.isReady ? "I-AM-ALIVE" : "INDEX-NOT-LOADED" }
+        router.get("status") { _, _ -> Response in
+            let ready = self.engine.isReady
+            return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain"],
+                            body: .init(byteBuffer: ByteBuffer(string: ready ? "I-AM-ALIVE" : "INDEX-NOT-LOADED")))
+        }
         router.get("livez") { _, _ in "OK" }
         let errors = HMAErrorMiddleware()
         let h = router.group("h").add(middleware: errors).add(middleware: auth)
@@ -84,13 +88,13 @@ struct HMARoutes {
     static func validate(_ signal: String, as type: SignalType) throws(HMAError) -> String {
         switch type {
         case .pdq:
-            guard signal.utf8.count == 64, signal.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            guard signal.utf8.count == 64, signal.utf8.allSatisfy(HexText.isLowercaseHex) else {
                 throw .badRequest("invalid signal: invalid PDQ hash")
             }
             return signal
         case .md5:
             let value = signal.trimmingCharacters(in: .whitespaces).lowercased()
-            guard value.utf8.count == 32, value.allSatisfy(\.isHexDigit) else { throw .badRequest("invalid signal: invalid MD5 hash") }
+            guard value.utf8.count == 32, value.utf8.allSatisfy(HexText.isHexDigit) else { throw .badRequest("invalid signal: invalid MD5 hash") }
             return value
         case .sha256:
             throw .badRequest("No such SignalType 'sha256'")
@@ -105,6 +109,8 @@ struct HMARoutes {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: configuration.maxMediaBytes + 64 * 1024)
+        } catch is NIOTooManyBytesError {
+            throw HMAError(status: .contentTooLarge, message: "Content too large")
         } catch {
             throw HMAError(status: .contentTooLarge, message: "Content too large")
         }
@@ -342,10 +348,11 @@ struct HMARoutes {
         _ = try HMAError.wrap { try context.require(.curator) }
         var bank = try await bank(context)
         let body = try await decodeBody(BankBody.self, request)
+        let enabled = try Self.enabled(body)  // validated before anything changes
         do {
             if let name = body.name, name != bank.name { bank = try await store.renameBank(id: bank.id, to: name) }
-            if let enabled = try Self.enabled(body) { bank = try await store.updateBank(id: bank.id, BankUpdate(enabled: enabled)) }
-        } catch let error as StoreError {
+            if let enabled { bank = try await store.updateBank(id: bank.id, BankUpdate(enabled: enabled)) }
+        } catch {
             if case .bankNameTaken = error { throw HMAError(status: .forbidden, message: "Bank name already exists") }
             throw HMAError.badRequest(error.description)
         }

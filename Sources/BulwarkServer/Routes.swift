@@ -37,6 +37,8 @@ struct V1Routes {
     func media(_ request: Request) async throws -> ByteBuffer {
         do {
             return try await request.body.collect(upTo: configuration.maxMediaBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError.payloadTooLarge(limit: configuration.maxMediaBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.payloadTooLarge(limit: configuration.maxMediaBytes)
         }
@@ -99,11 +101,11 @@ struct V1Routes {
             }
         }
         if let md5 = body.md5 {
-            guard md5.count == 32, md5.allSatisfy(\.isHexDigit) else { throw APIError.badRequest("md5: expected 32 hex digits, got \(md5.count) characters") }
+            guard md5.count == 32, md5.utf8.allSatisfy(HexText.isHexDigit) else { throw APIError.badRequest("md5: expected 32 hex digits, got \(md5.count) characters") }
             query.md5 = md5.lowercased()
         }
         if let sha = body.sha256 {
-            guard sha.count == 64, sha.allSatisfy(\.isHexDigit) else { throw APIError.badRequest("sha256: expected 64 hex digits, got \(sha.count) characters") }
+            guard sha.count == 64, sha.utf8.allSatisfy(HexText.isHexDigit) else { throw APIError.badRequest("sha256: expected 64 hex digits, got \(sha.count) characters") }
             query.sha256 = sha.lowercased()
         }
         guard query.pdq != nil || query.md5 != nil || query.sha256 != nil else {
@@ -132,6 +134,8 @@ struct V1Routes {
             return try await request.decode(as: type, context: context)
         } catch let error as DecodingError {
             throw APIError.badRequest("The JSON body does not have the expected shape: \(Self.describe(error))")
+        } catch is NIOTooManyBytesError {
+            throw APIError.payloadTooLarge(limit: context.maxUploadSize)
         } catch let error as HTTPError {
             if error.status == .contentTooLarge { throw APIError.payloadTooLarge(limit: context.maxUploadSize) }
             throw APIError.badRequest("The body is not valid JSON.")
@@ -180,6 +184,10 @@ struct V1Routes {
         _ = try context.require(.curator)
         var bank = try await bank(named: try context.parameters.require("name"))
         let body = try await decode(BankUpdateJSON.self, request, context)
+        // Check everything before changing anything, so a rejected request changes nothing.
+        if let threshold = body.pdqThreshold, !(0...256).contains(threshold) {
+            throw APIError.badRequest("pdqThreshold must be between 0 and 256 bits (the exchanges use 31); got \(threshold).")
+        }
         do {
             if let name = body.name, name != bank.name { bank = try await store.renameBank(id: bank.id, to: name) }
             var update = BankUpdate()
@@ -276,6 +284,17 @@ struct V1Routes {
         _ = try context.require(.curator)
         do { _ = try await store.deleteEntry(id: try entryId(context)) } catch let error as StoreError { throw APIError.from(error) }
         return Response(status: .noContent)
+    }
+}
+
+/// ASCII-only hex checks (`Character.isHexDigit` also accepts fullwidth digits).
+enum HexText {
+    static func isHexDigit(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte) || (0x41...0x46).contains(byte)
+    }
+
+    static func isLowercaseHex(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte)
     }
 }
 
