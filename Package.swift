@@ -61,7 +61,7 @@ let package = Package(
         ], swiftSettings: hotPathFlags),
 
         .executableTarget(name: "bulwark", dependencies: [
-            "MediaHashing", "PDQ", "MediaDecode", "BulwarkServer", "Matching", "Storage",
+            "MediaHashing", "PDQ", "MediaDecode", "BulwarkServer", "Matching", "Storage", "BankIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: hotPathFlags),
 
@@ -80,6 +80,10 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+
+        // Streaming import/export of hash lists (plain hashes, CSV, JSON lines, threatexchange
+        // text) in resumable, idempotent transactional batches; used by the CLI and the server.
+        .target(name: "BankIO", dependencies: ["Storage", "PDQ"]),
 
         // The in-memory match engine: index loaded from storage, following its change feed.
         .target(name: "Matching", dependencies: [
@@ -109,6 +113,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: [
             "Storage", .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "BankIOTests", dependencies: ["BankIO", "Storage"]),
     ]
 )
 
