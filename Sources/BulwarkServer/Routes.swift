@@ -7,12 +7,17 @@ import MediaHashing
 import NIOCore
 import PDQ
 import Storage
+import Synchronization
 
 /// The `/v1` API: hashing, matching, banks and entries, index status.
 struct V1Routes {
     let store: any BulwarkStore
     let engine: MatchEngine
     let configuration: ServerConfiguration
+    /// Entry metadata for match answers, so a hot entry does not cost a database read per match.
+    /// Match state (enabled, quarantined, bank settings) always comes from the engine; only
+    /// descriptive fields (source, external id, note) can be up to a minute old.
+    let entries = EntryMetadataCache()
 
     func register(on group: RouterGroup<BulwarkRequestContext>) {
         group.post("hash", use: hash)
@@ -82,7 +87,11 @@ struct V1Routes {
         let matches = engine.match(query)
         var out: [MatchJSON] = []
         for m in matches.prefix(100) {
-            let entry = try? await store.entry(id: m.entryId)
+            var entry = entries.get(m.entryId)
+            if entry == nil, let fetched = try? await store.entry(id: m.entryId) {
+                entries.put(fetched)
+                entry = fetched
+            }
             out.append(MatchJSON(m, entry: entry))
         }
         response.matches = out
@@ -284,6 +293,28 @@ struct V1Routes {
         _ = try context.require(.curator)
         do { _ = try await store.deleteEntry(id: try entryId(context)) } catch let error as StoreError { throw APIError.from(error) }
         return Response(status: .noContent)
+    }
+}
+
+/// A bounded, time-limited cache of bank entries by id.
+final class EntryMetadataCache: Sendable {
+    private let storage = Mutex<[Int64: (entry: BankEntry, expires: ContinuousClock.Instant)]>([:])
+    let lifetime: Duration = .seconds(60)
+    let capacity = 100_000
+
+    func get(_ id: Int64) -> BankEntry? {
+        storage.withLock { cache in
+            guard let hit = cache[id] else { return nil }
+            if hit.expires < .now { cache[id] = nil; return nil }
+            return hit.entry
+        }
+    }
+
+    func put(_ entry: BankEntry) {
+        storage.withLock { cache in
+            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
+            cache[entry.id] = (entry, .now + lifetime)
+        }
     }
 }
 

@@ -331,15 +331,15 @@ final class FloodGuard: Sendable {
         let now = ContinuousClock.now
         let horizon = now - policy.window
         let key = item.hashValue
+        let limit = policy.maximumItems
         return counters.withLock { counters in
-            var seen = counters[entry, default: [:]]
-            if seen.count > policy.maximumItems { return false }  // already over: reported once
-            seen[key] = now
-            if seen.count > policy.maximumItems {
-                seen = seen.filter { $0.value >= horizon }
+            // Mutated in place: no copy of an entry's set per match.
+            if let count = counters[entry]?.count, count > limit { return false }  // already reported
+            counters[entry, default: [:]][key] = now
+            if counters[entry]!.count > limit {
+                counters[entry]!.filter { $0.value < horizon }.forEach { counters[entry]!.removeValue(forKey: $0.key) }
             }
-            counters[entry] = seen
-            return seen.count > policy.maximumItems
+            return counters[entry]!.count > limit
         }
     }
 }

@@ -1,0 +1,148 @@
+import Foundation
+
+/// Everything Bulwark keeps durably, behind one interface, so the server, the CLI and the tests do
+/// not care whether it lives in an embedded SQLite file or a shared PostgreSQL database.
+/// `SQLStore` implements it for both; every method throws only `StoreError`.
+///
+/// ## The change feed
+/// Every process that matches keeps its index in memory and follows the database: it calls
+/// `loadAll` once, then `changes(after:)` in a loop from the snapshot's sequence. Every change to
+/// an entry (insert, enable, disable, quarantine, delete) or a bank (create, rename, update,
+/// delete) gives that object a new, higher sequence number, and `changes(after:)` returns the
+/// current state of every object whose latest change is after the cursor, in sequence order.
+/// Sequence numbers become visible in order and without gaps, so a follower that advances its
+/// cursor to the last record it applied never misses a change (see docs/postgresql.md).
+///
+/// Bank-level changes arrive as one `BankState` record, not one record per entry: a follower
+/// applies a bank's `enabled`, `pdqThreshold` and `isNegative` to all the entries it holds for
+/// that bank, and drops them all when the bank is deleted.
+public protocol BulwarkStore: Sendable {
+    /// Which database this store runs on.
+    var backend: StoreBackend { get }
+
+    // MARK: Schema and lifecycle
+
+    /// Brings the schema up to date: applies, in order and each in its own transaction, every
+    /// migration the database has not recorded, and returns those it applied (empty when already
+    /// current). Safe to run from several processes at once. Throws `.schemaTooNew` when a newer
+    /// Bulwark migrated the database, rather than running old code against a newer schema.
+    func migrate() async throws(StoreError) -> [AppliedMigration]
+
+    /// The newest migration recorded in the database (0 for an empty database).
+    func schemaVersion() async throws(StoreError) -> Int
+
+    /// Closes every connection and stops the store's background work. Call once, after the last
+    /// operation; later operations throw `.shutDown`.
+    func shutdown() async
+
+    // MARK: Banks
+
+    /// Creates a bank. Throws `.invalidBankName`, `.invalidThreshold`, `.bankNameTaken`.
+    func createBank(_ bank: NewBank) async throws(StoreError) -> Bank
+    /// Every bank, ordered by name (by code point, so uppercase before lowercase, on both backends).
+    func listBanks() async throws(StoreError) -> [Bank]
+    func bank(id: Int64) async throws(StoreError) -> Bank
+    func bank(named name: String) async throws(StoreError) -> Bank
+    /// Renames a bank; its id, entries and policy are unchanged.
+    func renameBank(id: Int64, to newName: String) async throws(StoreError) -> Bank
+    /// Changes a bank's policy (enabled, threshold, category, action, negative) and returns the
+    /// result. A no-op update writes nothing.
+    func updateBank(id: Int64, _ update: BankUpdate) async throws(StoreError) -> Bank
+    /// Deletes a bank and every entry in it, in one transaction, and records the deletion in the
+    /// change feed (one bank record; followers drop the bank's entries).
+    func deleteBank(id: Int64) async throws(StoreError) -> BankDeletion
+
+    // MARK: Entries
+
+    /// Adds one hash to a bank. A hash the bank already holds is reported as `.alreadyPresent`
+    /// and nothing is written (idempotent imports).
+    func addEntry(_ entry: NewEntry, toBank bankId: Int64) async throws(StoreError) -> AddEntryResult
+
+    /// Adds many hashes in ONE transaction and reports each row's outcome in order: inserted,
+    /// duplicate, or (with `.skip`) invalid. With `.rejectBatch`, any invalid row throws
+    /// `.invalidBatch` and nothing is written. When `checkpoint` is given it is saved in the same
+    /// transaction, so an interrupted import resumes exactly after its last committed batch.
+    func addEntries(_ entries: [NewEntry], toBank bankId: Int64, invalidRows: InvalidRowPolicy,
+                    checkpoint: CheckpointUpdate?) async throws(StoreError) -> BatchResult
+
+    func entry(id: Int64) async throws(StoreError) -> BankEntry
+
+    /// A page of a bank's entries in ascending id order, after the entry id `after` (0 for the
+    /// first page). Keyset pagination: each page costs the same however deep it is.
+    func entries(inBank bankId: Int64, after: Int64, limit: Int) async throws(StoreError) -> [BankEntry]
+
+    /// Every entry of a bank, fetched page by page as the caller iterates, for export.
+    func exportEntries(inBank bankId: Int64, pageSize: Int) async throws(StoreError) -> Pages<BankEntry>
+
+    /// Enables or disables an entry; a disabled entry stops matching everywhere within a poll.
+    func setEntryEnabled(id: Int64, _ enabled: Bool) async throws(StoreError) -> BankEntry
+    /// Quarantines an entry: it still matches but no longer drives automatic actions.
+    func quarantineEntry(id: Int64, reason: String) async throws(StoreError) -> BankEntry
+    /// Lifts an entry's quarantine.
+    func clearQuarantine(entryId: Int64) async throws(StoreError) -> BankEntry
+    /// Deletes an entry, returning what it was; followers receive a deletion record.
+    func deleteEntry(id: Int64) async throws(StoreError) -> BankEntry
+
+    /// Entry counts per bank and signal type (of one bank when `bankId` is given).
+    func entryCounts(bankId: Int64?) async throws(StoreError) -> [EntryCount]
+
+    // MARK: Change feed
+
+    /// The sequence number of the latest committed change (0 before any change).
+    func currentSequence() async throws(StoreError) -> Int64
+
+    /// Up to `limit` records for objects whose latest change is after `sequence`, in ascending
+    /// sequence order, each the object's current state. Pass the last record's sequence next time.
+    func changes(after sequence: Int64, limit: Int) async throws(StoreError) -> [Change]
+
+    /// The full current state for startup: the sequence to follow from, every bank, and every
+    /// entry streamed in pages of `pageSize` (of one bank when `bankId` is given).
+    func loadAll(pageSize: Int, bankId: Int64?) async throws(StoreError) -> Snapshot
+
+    // MARK: API keys
+
+    /// Records a new key. The caller generates the secret, shows it once, and passes only its
+    /// SHA-256 (`keyHash`, 64 hex characters) and a display prefix.
+    func createAPIKey(name: String, role: APIKeyRole, keyHash: String, prefix: String)
+        async throws(StoreError) -> APIKey
+    /// The key whose secret hashes to `keyHash`, revoked or not, or nil.
+    func apiKey(hash keyHash: String) async throws(StoreError) -> APIKey?
+    func apiKey(id: Int64) async throws(StoreError) -> APIKey
+    /// Every key, newest first.
+    func listAPIKeys() async throws(StoreError) -> [APIKey]
+    /// Revokes a key (idempotent: the first revocation time is kept).
+    func revokeAPIKey(id: Int64) async throws(StoreError) -> APIKey
+    /// Records that a key was used. Cheap enough to call on every request: this process writes
+    /// at most once a minute per key. Returns whether it wrote.
+    @discardableResult
+    func touchAPIKey(id: Int64) async throws(StoreError) -> Bool
+
+    // MARK: Import checkpoints
+
+    func importCheckpoint(key: String) async throws(StoreError) -> ImportCheckpoint?
+    /// Creates or replaces a checkpoint (usually done by `addEntries(checkpoint:)` instead).
+    @discardableResult
+    func saveImportCheckpoint(_ checkpoint: CheckpointUpdate, bankId: Int64) async throws(StoreError) -> ImportCheckpoint
+    /// Removes a finished import's checkpoint; returns whether one existed.
+    @discardableResult
+    func clearImportCheckpoint(key: String) async throws(StoreError) -> Bool
+}
+
+extension BulwarkStore {
+    /// Adds many hashes in one transaction, skipping invalid rows (reported in the result).
+    public func addEntries(_ entries: [NewEntry], toBank bankId: Int64,
+                           invalidRows: InvalidRowPolicy = .skip) async throws(StoreError) -> BatchResult {
+        try await addEntries(entries, toBank: bankId, invalidRows: invalidRows, checkpoint: nil)
+    }
+
+    /// Entry counts for every bank.
+    public func entryCounts() async throws(StoreError) -> [EntryCount] {
+        try await entryCounts(bankId: nil)
+    }
+
+    /// The full current state of every bank, in pages of `pageSize` entries (default 50,000:
+    /// large pages keep the per-query overhead negligible at 10M entries).
+    public func loadAll(pageSize: Int = 50_000) async throws(StoreError) -> Snapshot {
+        try await loadAll(pageSize: pageSize, bankId: nil)
+    }
+}

@@ -1,0 +1,122 @@
+/// One step of the schema, applied once per database in its own transaction and recorded in
+/// `bulwark_schema_migrations`. Steps are append-only: a released step is never edited, a change
+/// is a new step, so every database walks the same path.
+struct Migration: Sendable {
+    let version: Int
+    let name: String
+    /// DDL templates; `{ID}` and `{BYTES}` are filled in by `Dialect.ddl`.
+    let statements: [String]
+}
+
+enum Migrations {
+    /// The schema this code knows, in order. Versions are dense from 1.
+    static let all: [Migration] = [
+        Migration(version: 1, name: "banks, entries, change feed, api keys, import checkpoints", statements: [
+            // The change feed's counter: one row, bumped inside every transaction that changes a
+            // bank or entry, whose row lock orders those transactions (see SQLStore).
+            """
+            CREATE TABLE bulwark_change_counter (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                value BIGINT NOT NULL
+            )
+            """,
+            "INSERT INTO bulwark_change_counter (id, value) VALUES (1, 0)",
+
+            """
+            CREATE TABLE bulwark_banks (
+                id {ID},
+                name TEXT NOT NULL,
+                enabled BOOLEAN NOT NULL,
+                pdq_threshold BIGINT NOT NULL CHECK (pdq_threshold BETWEEN 0 AND 256),
+                category TEXT,
+                action TEXT,
+                is_negative BOOLEAN NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                change_seq BIGINT NOT NULL,
+                CONSTRAINT bulwark_banks_name_key UNIQUE (name)
+            )
+            """,
+            "CREATE UNIQUE INDEX bulwark_banks_change_seq ON bulwark_banks (change_seq)",
+
+            """
+            CREATE TABLE bulwark_entries (
+                id {ID},
+                bank_id BIGINT NOT NULL REFERENCES bulwark_banks (id) ON DELETE CASCADE,
+                signal_type TEXT NOT NULL CHECK (signal_type IN ('pdq', 'md5', 'sha256')),
+                value {BYTES} NOT NULL,
+                source TEXT,
+                external_id TEXT,
+                category TEXT,
+                added_at BIGINT NOT NULL,
+                added_by TEXT,
+                note TEXT,
+                enabled BOOLEAN NOT NULL,
+                quarantined BOOLEAN NOT NULL,
+                quarantine_reason TEXT,
+                change_seq BIGINT NOT NULL,
+                CONSTRAINT bulwark_entries_bank_signal_value_key UNIQUE (bank_id, signal_type, value)
+            )
+            """,
+            "CREATE UNIQUE INDEX bulwark_entries_change_seq ON bulwark_entries (change_seq)",
+            "CREATE INDEX bulwark_entries_bank_id ON bulwark_entries (bank_id, id)",
+
+            // Deleted entries and banks, kept so followers learn of the deletion.
+            """
+            CREATE TABLE bulwark_entry_tombstones (
+                entry_id BIGINT PRIMARY KEY,
+                bank_id BIGINT NOT NULL,
+                signal_type TEXT NOT NULL,
+                value {BYTES} NOT NULL,
+                deleted_at BIGINT NOT NULL,
+                change_seq BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX bulwark_entry_tombstones_change_seq ON bulwark_entry_tombstones (change_seq)",
+            "CREATE INDEX bulwark_entry_tombstones_bank_id ON bulwark_entry_tombstones (bank_id)",
+            """
+            CREATE TABLE bulwark_bank_tombstones (
+                bank_id BIGINT PRIMARY KEY,
+                name TEXT NOT NULL,
+                deleted_at BIGINT NOT NULL,
+                change_seq BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX bulwark_bank_tombstones_change_seq ON bulwark_bank_tombstones (change_seq)",
+
+            """
+            CREATE TABLE bulwark_api_keys (
+                id {ID},
+                name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('ingest', 'curator', 'admin')),
+                key_hash TEXT NOT NULL,
+                key_prefix TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                last_used_at BIGINT,
+                revoked_at BIGINT,
+                CONSTRAINT bulwark_api_keys_key_hash_key UNIQUE (key_hash)
+            )
+            """,
+
+            """
+            CREATE TABLE bulwark_import_checkpoints (
+                key TEXT PRIMARY KEY,
+                bank_id BIGINT NOT NULL REFERENCES bulwark_banks (id) ON DELETE CASCADE,
+                lines_committed BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX bulwark_import_checkpoints_bank_id ON bulwark_import_checkpoints (bank_id)",
+        ]),
+    ]
+
+    static var latestVersion: Int { all.last?.version ?? 0 }
+
+    static let tableDDL = """
+        CREATE TABLE IF NOT EXISTS bulwark_schema_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at BIGINT NOT NULL
+        )
+        """
+}

@@ -1,0 +1,98 @@
+/// How a bank was looked up, so "not found" can say what was asked for.
+public enum BankReference: Sendable, Hashable, CustomStringConvertible {
+    case id(Int64)
+    case name(String)
+
+    public var description: String {
+        switch self {
+        case .id(let id): "id \(id)"
+        case .name(let name): "name \"\(name)\""
+        }
+    }
+}
+
+/// Every error the store throws. Callers match on the case (the HTTP layer maps them to 4xx/5xx);
+/// `description` tells a person what to fix. Descriptions never contain credentials, connection
+/// URLs, SQL with values, or hash values (hash lists are sensitive).
+public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    // Input the caller can fix (HTTP 4xx).
+    /// A bank name that is empty, too long or uses characters other than `A–Z a–z 0–9 _ - .`.
+    case invalidBankName(String)
+    /// Another bank already has this name.
+    case bankNameTaken(String)
+    case bankNotFound(BankReference)
+    /// A PDQ threshold outside 0...256.
+    case invalidThreshold(Int)
+    /// A hash that is not hex of the signal type's length. The value itself is not repeated.
+    case invalidHashValue(signalType: SignalType, reason: String)
+    /// A text field that is too long or contains characters the database cannot store.
+    case invalidField(field: String, reason: String)
+    case entryNotFound(Int64)
+    case apiKeyNotFound(Int64)
+    /// A key with this hash already exists (a secret was reused or the hash computed twice).
+    case apiKeyHashTaken
+    /// A batch added with `.rejectBatch` had invalid rows; nothing was written.
+    case invalidBatch([BatchRowError])
+    /// A limit or page size outside its allowed range.
+    case invalidLimit(name: String, value: Int, allowed: ClosedRange<Int>)
+
+    // Deployment problems an operator can fix.
+    /// The database was migrated by a newer Bulwark than this one.
+    case schemaTooNew(found: Int, known: Int)
+    /// The tables do not exist yet: `migrate()` has not run against this database.
+    case schemaNotMigrated
+    /// A database URL, path or option that cannot be used; the reason never repeats secrets.
+    case invalidConfiguration(String)
+    /// The database cannot be reached or refused the connection.
+    case unavailable(String)
+    /// The database rejected a write because it would break a constraint.
+    case constraintViolated(String)
+    /// Any other database failure, described without SQL values.
+    case databaseFailure(String)
+    /// The store was shut down; no further operations are possible.
+    case shutDown
+
+    public var description: String {
+        switch self {
+        case .invalidBankName(let reason):
+            "invalid bank name: \(reason); use 1–100 characters of A–Z a–z 0–9 _ - ."
+        case .bankNameTaken(let name):
+            "a bank named \"\(name)\" already exists; choose another name or use the existing bank"
+        case .bankNotFound(let reference):
+            "no bank with \(reference); list banks to see the names and ids that exist"
+        case .invalidThreshold(let value):
+            "invalid PDQ threshold \(value); use a distance from 0 to 256 (the usual value is 31)"
+        case .invalidHashValue(let signalType, let reason):
+            "invalid \(signalType) hash: \(reason); expected \(signalType.hexLength) hex characters (0-9, a-f)"
+        case .invalidField(let field, let reason):
+            "invalid \(field): \(reason)"
+        case .entryNotFound(let id):
+            "no entry with id \(id); it may have been deleted"
+        case .apiKeyNotFound(let id):
+            "no API key with id \(id); list keys to see the ids that exist"
+        case .apiKeyHashTaken:
+            "an API key with this hash already exists; generate a new secret"
+        case .invalidBatch(let rows):
+            "the batch was rejected and nothing was written: \(rows.count) invalid row(s); first: "
+                + (rows.first.map(\.description) ?? "none")
+                + "; fix those rows or choose to skip invalid rows"
+        case .invalidLimit(let name, let value, let allowed):
+            "invalid \(name) \(value); use a value from \(allowed.lowerBound) to \(allowed.upperBound)"
+        case .schemaTooNew(let found, let known):
+            "the database schema is at version \(found) but this Bulwark knows versions up to \(known); "
+                + "upgrade Bulwark (a newer version has migrated this database)"
+        case .schemaNotMigrated:
+            "the database has no Bulwark tables yet; run `bulwark migrate` (or start the server, which migrates)"
+        case .invalidConfiguration(let reason):
+            "invalid database configuration: \(reason)"
+        case .unavailable(let reason):
+            "the database is unavailable: \(reason)"
+        case .constraintViolated(let reason):
+            "the database rejected the change: \(reason)"
+        case .databaseFailure(let reason):
+            "database error: \(reason)"
+        case .shutDown:
+            "the store has been shut down; this is a bug in the caller (an operation after shutdown)"
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// Input checks done in Swift before any SQL runs, so a bad value is reported precisely (which
+/// field, what is wrong) and never reaches the database half-applied.
+enum Validate {
+    static let bankNameLengths = 1...100
+    static let shortTextLimit = 1_000
+    static let noteLimit = 10_000
+    static let checkpointKeyLimit = 200
+    static let keyPrefixLengths = 1...16
+
+    static func bankName(_ name: String) throws(StoreError) -> String {
+        let scalars = name.unicodeScalars
+        guard bankNameLengths.contains(scalars.count) else {
+            throw .invalidBankName(scalars.isEmpty ? "the name is empty" : "the name has \(scalars.count) characters")
+        }
+        for scalar in scalars where !isBankNameScalar(scalar) {
+            throw .invalidBankName("character \(scalar.value < 0x20 || scalar.value == 0x7F ? "U+\(String(scalar.value, radix: 16, uppercase: true))" : "'\(scalar)'") is not allowed")
+        }
+        return name
+    }
+
+    private static func isBankNameScalar(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true   // 0-9 A-Z a-z
+        case 0x5F, 0x2D, 0x2E: true                          // _ - .
+        default: false
+        }
+    }
+
+    static func threshold(_ value: Int) throws(StoreError) -> Int {
+        guard (0...Bank.maximumPDQThreshold).contains(value) else { throw .invalidThreshold(value) }
+        return value
+    }
+
+    /// Optional free text: at most `limit` characters, no NUL (PostgreSQL cannot store it) and no
+    /// other control characters except tab and newline (which notes may contain).
+    static func text(_ value: String?, field: String, limit: Int = shortTextLimit, allowEmpty: Bool = true)
+        throws(StoreError) -> String?
+    {
+        guard let value else { return nil }
+        if !allowEmpty && value.isEmpty { throw .invalidField(field: field, reason: "it is empty") }
+        let count = value.unicodeScalars.count
+        guard count <= limit else {
+            throw .invalidField(field: field, reason: "it has \(count) characters; the limit is \(limit)")
+        }
+        for scalar in value.unicodeScalars {
+            let v = scalar.value
+            if (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || v == 0x7F {
+                throw .invalidField(field: field, reason: "it contains the control character U+\(String(v, radix: 16, uppercase: true))")
+            }
+        }
+        return value
+    }
+
+    static func requiredText(_ value: String, field: String, limit: Int = shortTextLimit) throws(StoreError) -> String {
+        // Force-unwrap is safe: `text` returns its non-nil input.
+        try text(value, field: field, limit: limit, allowEmpty: false)!
+    }
+
+    static func limit(_ value: Int, name: String, allowed: ClosedRange<Int>) throws(StoreError) -> Int {
+        guard allowed.contains(value) else { throw .invalidLimit(name: name, value: value, allowed: allowed) }
+        return value
+    }
+
+    /// A SHA-256 of an API key secret: 64 hex characters, stored lowercase.
+    static func keyHash(_ value: String) throws(StoreError) -> String {
+        guard value.utf8.count == 64, value.utf8.allSatisfy({ Hex.nibble($0) != nil }) else {
+            throw .invalidField(field: "key hash", reason: "expected the SHA-256 of the secret as 64 hex characters")
+        }
+        return value.lowercased()
+    }
+
+    /// A hash value's binary form, from hex in either case.
+    static func hashBytes(_ value: String, signalType: SignalType) throws(StoreError) -> [UInt8] {
+        let utf8 = value.utf8
+        guard utf8.count == signalType.hexLength else {
+            throw .invalidHashValue(signalType: signalType, reason: "it has \(value.count) characters")
+        }
+        var bytes = [UInt8](repeating: 0, count: signalType.byteCount)
+        var index = 0
+        var high: UInt8 = 0
+        for (position, char) in utf8.enumerated() {
+            guard let nibble = Hex.nibble(char) else {
+                throw .invalidHashValue(signalType: signalType, reason: "character \(position + 1) is not a hex digit")
+            }
+            if position & 1 == 0 {
+                high = nibble
+            } else {
+                bytes[index] = high << 4 | nibble
+                index += 1
+            }
+        }
+        return bytes
+    }
+}
+
+/// Lowercase hex, the canonical text form of every hash Bulwark stores.
+enum Hex {
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    @inline(__always)
+    static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: c &- 0x30
+        case 0x61...0x66: c &- 0x61 &+ 10
+        case 0x41...0x46: c &- 0x41 &+ 10
+        default: nil
+        }
+    }
+
+    static func encode(_ bytes: some Collection<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            var i = 0
+            for byte in bytes {
+                buffer[i] = digits[Int(byte >> 4)]
+                buffer[i + 1] = digits[Int(byte & 0x0F)]
+                i += 2
+            }
+            return i
+        }
+    }
+}
