@@ -92,7 +92,7 @@ let package = Package(
 
         // The HTTP service (Hummingbird 2): /v1 API, HMA-compatible routes, health, metrics.
         .target(name: "BulwarkServer", dependencies: [
-            "PDQ", "MediaDecode", "MediaHashing", "Matching", "Storage",
+            "PDQ", "MediaDecode", "MediaHashing", "Matching", "Storage", "BankIO",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),

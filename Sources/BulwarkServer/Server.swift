@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var decodeLimits: DecodeLimits
     /// How often to poll the change feed (other processes' bank changes).
     public var pollInterval: Duration
+    /// Largest hash list accepted by `POST /v1/banks/{name}/import`.
+    public var maxImportBytes: Int = 1 << 30
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxMediaBytes: Int = 64 << 20,
                 decodeLimits: DecodeLimits = DecodeLimits(maxPixels: 100_000_000, maxBytes: 64 << 20),
@@ -73,6 +75,7 @@ public enum BulwarkServer {
         let cache = KeyCache()
         let v1 = router.group("v1").add(middleware: APIKeyMiddleware(store: store, cache: cache))
         V1Routes(store: store, engine: engine, configuration: configuration).register(on: v1)
+        ImportExportRoutes(store: store, maxImportBytes: configuration.maxImportBytes).register(on: v1)
         HMARoutes(store: store, engine: engine, configuration: configuration).register(on: router, auth: APIKeyMiddleware(store: store, cache: cache))
         return router
     }

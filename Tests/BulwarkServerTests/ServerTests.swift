@@ -255,6 +255,41 @@ struct ServerTests {
     }
 }
 
+@Suite("List import and export over HTTP")
+struct ImportExportTests {
+    @Test func importIsIdempotentAndExportRoundTrips() async throws {
+        try await Harness.with { h in
+            _ = try await h.store.createBank(NewBank(name: "LIST"))
+            let list = [sample.hex, flipped(sample, bits: 40).hex, "not-a-hash", String(repeating: "ab", count: 16)].joined(separator: "\n") + "\n"
+            try await h.app.test(.router) { client in
+                try await client.execute(uri: "/v1/banks/LIST/import?format=hashes", method: .post, headers: Harness.headers(h.ingest), body: body(list)) {
+                    #expect($0.status == .forbidden)
+                }
+                try await client.execute(uri: "/v1/banks/LIST/import?format=hashes", method: .post, headers: Harness.headers(h.curator), body: body(list)) { response in
+                    #expect(response.status == .ok)
+                    let object = json(response.body)
+                    #expect(object["inserted"] as? Int == 3)
+                    #expect(object["invalid"] as? Int == 1)
+                    #expect((object["errors"] as? [[String: Any]])?.first?["line"] as? Int == 3)
+                }
+                try await client.execute(uri: "/v1/banks/LIST/import?format=hashes", method: .post, headers: Harness.headers(h.curator), body: body(list)) { response in
+                    #expect(json(response.body)["inserted"] as? Int == 0, "importing twice adds nothing")
+                    #expect(json(response.body)["duplicates"] as? Int == 3)
+                }
+                try await client.execute(uri: "/v1/banks/LIST/export?format=jsonl", method: .get, headers: Harness.headers(h.curator)) { response in
+                    #expect(response.status == .ok)
+                    let lines = String(buffer: response.body).split(separator: "\n")
+                    #expect(lines.count == 3)
+                    #expect(lines.contains { $0.contains(sample.hex) })
+                }
+                try await client.execute(uri: "/v1/banks/LIST/import?format=nope", method: .post, headers: Harness.headers(h.curator), body: body(list)) {
+                    #expect($0.status == .badRequest)
+                }
+            }
+        }
+    }
+}
+
 @Suite("HMA-compatible routes")
 struct HMACompatibilityTests {
     @Test func bankAndLookupShapes() async throws {
