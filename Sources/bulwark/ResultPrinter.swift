@@ -1,3 +1,4 @@
+import BulwarkServer
 import MediaDecode
 import MediaHashing
 import PDQ
@@ -23,7 +24,7 @@ struct ResultPrinter: Sendable {
 
     func success(file: String, _ h: MediaHashes) {
         if json {
-            var line = "{\"file\":\(JSON.string(file)),\"pdq\":\"\(h.pdq.hex)\",\"quality\":\(h.quality),"
+            var line = "{\"file\":\(JSONText.quote(file)),\"pdq\":\"\(h.pdq.hex)\",\"quality\":\(h.quality),"
             line += "\"md5\":\"\(h.md5)\",\"sha256\":\"\(h.sha256)\",\"width\":\(h.width),\"height\":\(h.height)"
             if let variants = h.dihedral {
                 line += ",\"dihedral\":[" + variants.map { "\"\($0.hex)\"" }.joined(separator: ",") + "]"
@@ -45,7 +46,7 @@ struct ResultPrinter: Sendable {
 
     func failure(file: String, message: String) {
         if json {
-            write("{\"file\":\(JSON.string(file)),\"error\":\(JSON.string(message))}\n")
+            write("{\"file\":\(JSONText.quote(file)),\"error\":\(JSONText.quote(message))}\n")
         } else {
             write("error: \(Terminal.printable(file)): \(message)\n", to: 2)
         }
@@ -76,33 +77,6 @@ struct ResultPrinter: Sendable {
                 offset += n
             }
         }
-    }
-}
-
-enum JSON {
-    /// A JSON string literal; control characters and invalid UTF-8 are escaped, so a hostile
-    /// file name cannot break the line-per-record format.
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
 
