@@ -227,7 +227,9 @@ struct HMARoutes {
         guard let (signal, type) = try signalParameters(request) else {
             throw HMAError.badRequest("Either url or both signal and signal_type are required")
         }
-        return try Self.json(bankMap(engine.match(query(signal: signal, type: type)), banks: Self.banksFilter(request)))
+        let matches = engine.match(query(signal: signal, type: type))
+        MatchMetrics.record(matches)
+        return try Self.json(bankMap(matches, banks: Self.banksFilter(request)))
     }
 
     @Sendable func lookupUpload(_ request: Request, context: BulwarkRequestContext) async throws -> Response {

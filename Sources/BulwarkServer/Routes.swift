@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import Matching
 import MediaDecode
 import MediaHashing
@@ -85,6 +86,7 @@ struct V1Routes {
             response = MatchResponseJSON(hashes: HashesJSON(hashes), query: nil, matches: [])
         }
         let matches = engine.match(query)
+        MatchMetrics.record(matches)
         var out: [MatchJSON] = []
         for m in matches.prefix(100) {
             var entry = entries.get(m.entryId)
@@ -293,6 +295,21 @@ struct V1Routes {
         _ = try context.require(.curator)
         do { _ = try await store.deleteEntry(id: try entryId(context)) } catch let error as StoreError { throw APIError.from(error) }
         return Response(status: .noContent)
+    }
+}
+
+/// Prometheus counters for matching: queries, and matches by bank and whether they may act.
+enum MatchMetrics {
+    static let queries = Counter(label: "bulwark_match_queries_total")
+
+    static func record(_ matches: [Match]) {
+        queries.increment()
+        for match in matches {
+            Counter(label: "bulwark_matches_total", dimensions: [
+                ("bank", match.bankName), ("signal_type", match.signalType.rawValue),
+                ("actionable", match.actionable ? "true" : "false"),
+            ]).increment()
+        }
     }
 }
 
