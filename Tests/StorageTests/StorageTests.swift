@@ -765,7 +765,9 @@ struct StorageTests {
             #expect(!reason.contains(secret))
             #expect(reason.contains("127.0.0.1:1/bulwark"))
         }
-        #expect(clock.now - started < .seconds(5))
+        // A guard against hanging, not a speed test: it usually fails in milliseconds, but the
+        // pool's retries under a loaded CI machine have taken 10 s.
+        #expect(clock.now - started < .seconds(60))
     }
 
     @Test(.enabled(if: TestBackend.postgresURL != nil, "needs BULWARK_TEST_POSTGRES_URL"))
