@@ -295,25 +295,25 @@ def main() -> int:
             entries = {}
 
     specs = [spec_for(i) for i in range(args.count)]
-    todo = []
+    pending = []
     for s in specs:
         e = entries.get(s["index"])
         p = os.path.join(args.out, file_name(s))
         if e and e["file"] == file_name(s) and os.path.exists(p) and os.path.getsize(p) == e["bytes"]:
             continue
-        todo.append(s)
+        pending.append(s)
 
     t0 = time.time()
-    if todo:
-        print(f"corpus: generating {len(todo)} of {args.count} images with {args.jobs} process(es)...",
+    if pending:
+        print(f"corpus: generating {len(pending)} of {args.count} images with {args.jobs} process(es)...",
               file=sys.stderr)
         # Biggest first so the two workers finish together.
-        todo.sort(key=lambda s: -s["width"] * s["height"])
+        pending.sort(key=lambda s: -s["width"] * s["height"])
         with Pool(args.jobs) as pool:
-            for done, e in enumerate(pool.imap_unordered(make_one, [(s, args.out) for s in todo], 1), 1):
+            for done, e in enumerate(pool.imap_unordered(make_one, [(s, args.out) for s in pending], 1), 1):
                 entries[e["index"]] = e
                 if done % 50 == 0:
-                    print(f"corpus:   {done}/{len(todo)} ({time.time() - t0:.0f}s)", file=sys.stderr)
+                    print(f"corpus:   {done}/{len(pending)} ({time.time() - t0:.0f}s)", file=sys.stderr)
         with open(manifest_path + ".tmp", "w", encoding="utf-8") as fh:
             json.dump({"key": key, "images": [entries[i] for i in sorted(entries)]}, fh, indent=1)
         os.replace(manifest_path + ".tmp", manifest_path)
@@ -329,7 +329,7 @@ def main() -> int:
     total = sum(e["bytes"] for e in chosen)
     stats = {
         "count": len(chosen),
-        "generated_now": len(todo),
+        "generated_now": len(pending),
         "generation_s": round(gen_s, 1),
         "mp_min": round(min(mps), 3), "mp_max": round(max(mps), 3),
         "mp_mean": round(sum(mps) / len(mps), 3), "mp_total": round(sum(mps), 1),

@@ -107,9 +107,8 @@ struct V1Routes {
             do { query.pdq = try PDQHash(validating: text) } catch {
                 throw APIError.badRequest("pdq: \(error)")
             }
-            if body.dihedral == true, let hash = query.pdq {
-                query.dihedral = Self.dihedralVariants(of: hash)
-            }
+            // `dihedral` is accepted but a bare hash matches as given: PDQ's dihedral variants
+            // come from the DCT, not from the bits, so they need the file (POST the bytes).
         }
         if let md5 = body.md5 {
             guard md5.count == 32, md5.utf8.allSatisfy(HexText.isHexDigit) else { throw APIError.badRequest("md5: expected 32 hex digits, got \(md5.count) characters") }
@@ -124,10 +123,6 @@ struct V1Routes {
         }
         return query
     }
-
-    /// Without the pixels, dihedral matching of a bare hash is not possible: PDQ's dihedral
-    /// variants come from the DCT, not from the bits. Bare-hash queries match as given.
-    static func dihedralVariants(of hash: PDQHash) -> [PDQHash]? { nil }
 
     @Sendable func indexStatus(_ request: Request, context: BulwarkRequestContext) async throws -> IndexStatusJSON {
         _ = try context.require(.ingest)

@@ -34,13 +34,10 @@ public enum PDQ {
 
     /// Hashes packed pixels held in an array.
     public static func hash(pixels: [UInt8], format: PixelFormat, width: Int, height: Int) throws(PDQError) -> PDQResult {
-        do {
-            return try pixels.withUnsafeBytes { try hash(pixels: $0, format: format, width: width, height: height) }
-        } catch let error as PDQError {
-            throw error
-        } catch {
-            fatalError("unreachable: \(error)")
+        let result: Result<PDQResult, PDQError> = pixels.withUnsafeBytes { buffer in
+            Result { () throws(PDQError) in try hash(pixels: buffer, format: format, width: width, height: height) }
         }
+        return try result.get()
     }
 
     /// Hashes a luma image (row-major floats, 0–255 scale) as the reference's

@@ -127,7 +127,6 @@ enum HashRunner {
             let pending = Mutex<(results: [Int: Result<MediaHashes, MediaHashError>], nextToReport: Int)>(([:], 0))
         }
         let state = State()
-        var counts = Counts()
         let countsLock = Mutex<Counts>(Counts())
         withoutActuallyEscaping(report) { report in
             let box = UncheckedSendable(report)
@@ -149,8 +148,7 @@ enum HashRunner {
                 }
             }
         }
-        counts = countsLock.withLock { $0 }
-        return counts
+        return countsLock.withLock { $0 }
     }
 
     static func hashOne(_ input: Input, options: MediaHashOptions) -> Result<MediaHashes, MediaHashError> {
