@@ -143,7 +143,8 @@ public enum Extractor {
         guard let platform = Services.proseNames[word] ?? (isPhoneContext ? "phone" : nil) else { return nil }
         if wordEnd < b.count, b[wordEnd] == 0x2E || b[wordEnd] == 0x2F { return nil }  // telegram.org, tg/…
         var j = wordEnd
-        var explicit = false
+        // The paper plane is Telegram's logo: nobody writes it before a word by chance.
+        var explicit = word == "\u{2708}"
         var steps = 0
         while j < b.count, steps < 6 {
             steps += 1

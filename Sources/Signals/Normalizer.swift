@@ -70,6 +70,22 @@ public enum Normalizer {
             scalars.append((scalar, Int32(offset), entry, role(scalar, entry)))
             offset += UTF8.width(scalar)
         }
+        // Whether each whitespace-separated token has an ASCII letter: look-alikes are folded only
+        // in tokens that are at least partly written in Latin letters ("bad.сом", "tеlеgram"), so
+        // that Russian or Greek prose keeps its letters even where each one has a Latin twin.
+        var latinToken = [Bool](repeating: false, count: scalars.count)
+        var tokenStart = 0
+        var hasLatin = false
+        for k in 0...scalars.count {
+            let atSpace = k == scalars.count || scalars[k].scalar.properties.isWhitespace
+            if atSpace {
+                if hasLatin { for m in tokenStart..<k { latinToken[m] = true } }
+                tokenStart = k + 1
+                hasLatin = false
+            } else if scalars[k].scalar.value < 0x80, ASCII.isAlpha(UInt8(scalars[k].scalar.value)) {
+                hasLatin = true
+            }
+        }
         var view = TextView(reservingCapacity: utf8Count, originalLength: utf8Count)
         var index = 0
         while index < scalars.count {
@@ -96,7 +112,7 @@ public enum Normalizer {
                     }
                     end += 1
                 }
-                let fold = foldable && disguised
+                let fold = foldable && disguised && latinToken[index]
                 for k in index..<end where scalars[k].role == .word {
                     let s = scalars[k]
                     if s.scalar.value < 0x80 {
@@ -219,7 +235,7 @@ public enum Normalizer {
 
     /// Spelled-out separators: the word between spaces, and what it stands for.
     private static let spelled: [(word: StaticString, replacement: UInt8)] = [
-        ("dot", 0x2E), ("d0t", 0x2E), ("slash", 0x2F), ("colon", 0x3A), ("at", 0x40),
+        ("dot", 0x2E), ("d0t", 0x2E), ("slash", 0x2F), ("colon", 0x3A),
     ]
 
     /// View 3: spelled-out separators, spaces around separators, spaced-out letters.

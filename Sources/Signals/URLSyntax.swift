@@ -62,8 +62,9 @@ enum URLSyntax {
         guard hostEnd > hostStart else { return nil }
         let host = hostStart..<hostEnd
         var end = hostEnd
-        // A trailing "." of the host kept only when a path follows ("t.me./x" is rare; "t.me." ends a sentence).
-        if hostEnd < h, h < n, b[h] == 0x2F { end = h }
+        // A trailing "." of the host (the root label) counts only when a port or path follows:
+        // "t.me." ends a sentence, "example.com.:443/x" is a fully qualified name.
+        if hostEnd < h, h < n, b[h] == 0x2F || b[h] == 0x3A, b[hostEnd..<h].allSatisfy({ $0 == 0x2E }) { end = h }
         if scheme == nil {
             // "name@host" is an e-mail address, handled elsewhere.
             if end < n, b[end] == 0x40 { return nil }
@@ -120,7 +121,7 @@ enum URLSyntax {
             let hostIsIPv4 = isIPv4(b, host)
             if hostIsIPv4 {
                 if scheme == nil && path == nil { return nil }
-            } else if requireKnownTLD {
+            } else if requireKnownTLD && scheme == nil {
                 let tldKnown: Bool
                 if tld.utf8.contains(where: { $0 >= 0x80 }) {
                     tldKnown = IDNA.toASCII(Substring(tld.lowercased())).map { PublicSuffixList.shared.hasKnownTLD(Substring($0)) } ?? false
@@ -128,9 +129,12 @@ enum URLSyntax {
                     tldKnown = PublicSuffixList.shared.hasKnownTLD(Substring(tld))
                 }
                 guard tldKnown else { return nil }
-                if scheme == nil, path == nil, fileLikeTLDs.contains(tld), !ASCII.hasPrefix(b, at: hostStart, "www.") {
-                    // "setup.py", "notes.zip", "go.to": a file name or prose, unless a list says otherwise.
-                    return nil
+                if path == nil, !ASCII.hasPrefix(b, at: hostStart, "www.") {
+                    // "setup.py", "notes.zip": a file name. "end.Next": a missing space after a full
+                    // stop (a capital after the dot in an otherwise lower-case word).
+                    if fileLikeTLDs.contains(tld) { return nil }
+                    let tldFirst = b[lastDot + 1]
+                    if tldFirst >= 0x41 && tldFirst <= 0x5A, b[host].contains(where: { $0 >= 0x61 && $0 <= 0x7A }) { return nil }
                 }
             }
         }
