@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "HashIndex", targets: ["HashIndex"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "BulwarkServer", targets: ["BulwarkServer"]),
+        .library(name: "Signals", targets: ["Signals"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -61,7 +62,7 @@ let package = Package(
         ], swiftSettings: hotPathFlags),
 
         .executableTarget(name: "bulwark", dependencies: [
-            "MediaHashing", "PDQ", "MediaDecode", "BulwarkServer", "Matching", "Storage", "BankIO",
+            "MediaHashing", "PDQ", "MediaDecode", "BulwarkServer", "Matching", "Storage", "BankIO", "Signals", "SignalsEval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: hotPathFlags),
 
@@ -90,6 +91,22 @@ let package = Package(
             "PDQ", "HashIndex", "Storage", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPathFlags),
 
+        // Text signals: pure modules, quick to build and test on their own.
+        // Public Suffix List (shipped data file), punycode and IDNA host names.
+        .target(name: "DomainNames", exclude: ["Data"], swiftSettings: hotPathFlags),
+        // Cryptocurrency addresses found in text, validated by their checksums.
+        .target(name: "WalletAddress", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: hotPathFlags),
+        // Posts, bios and names -> canonical links, handles, wallets; list matches; solicitation score.
+        .target(name: "Signals", dependencies: [
+            "DomainNames", "WalletAddress", .product(name: "Crypto", package: "swift-crypto"),
+        ], exclude: ["Data"], swiftSettings: hotPathFlags),
+        // Labelled synthetic posts and the precision/recall report of `bulwark text eval`.
+        .target(name: "SignalsEval", dependencies: ["Signals", "WalletAddress"]),
+        // Benchmark driver for scripts/bench-text.sh (not a test).
+        .executableTarget(name: "signals-bench", dependencies: ["Signals", "SignalsEval"],
+                          path: "bench/signals/Sources/signals-bench", swiftSettings: hotPathFlags),
+
         // The HTTP service (Hummingbird 2): /v1 API, HMA-compatible routes, health, metrics.
         .target(name: "BulwarkServer", dependencies: [
             "PDQ", "MediaDecode", "MediaHashing", "Matching", "Storage", "BankIO",
@@ -114,6 +131,9 @@ let package = Package(
             "Storage", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "BankIOTests", dependencies: ["BankIO", "Storage"]),
+        .testTarget(name: "DomainNamesTests", dependencies: ["DomainNames"]),
+        .testTarget(name: "WalletAddressTests", dependencies: ["WalletAddress"]),
+        .testTarget(name: "SignalsTests", dependencies: ["Signals", "SignalsEval", "WalletAddress"]),
     ]
 )
 
