@@ -54,5 +54,46 @@ check "--jobs 0 is a usage error (exit 64)" '[ $status -eq 64 ]'
 "$bin" hash --json --max-pixels 1000 "$shared/pdq/images/misc-images__wee.jpg" > "$tmp/limit.jsonl"; status=$?
 check "--max-pixels refuses a larger image" '[ $status -eq 1 ] && grep -q "pixels" "$tmp/limit.jsonl"'
 
+# bulwark text scan: the JSON-lines contract, list files, errors that do not stop the run.
+cat > "$tmp/lists.txt" <<'LISTS'
+# a comment
+url https://t.me/SellerName
+domain bad-host.net
+handle telegram:other_seller
+wallet 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa
+not-a-type value
+LISTS
+printf '%s\n' \
+  '{"id":"a","text":"menu on t . me / sellername"}' \
+  '{"id":"b","text":"tg: @other_seller"}' \
+  '{"id":"c","text":"pay 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa or files at bad-host[.]net/x"}' \
+  'not json' \
+  '{"id":"d","text":"gym VIP packages $30, join our telegram t.me/city_gym_club"}' \
+  > "$tmp/posts.jsonl"
+"$bin" text scan --lists "$tmp/lists.txt" < "$tmp/posts.jsonl" > "$tmp/scan.jsonl" 2> "$tmp/scan.err"; status=$?
+check "text scan: a bad input line makes the exit status 1" '[ $status -eq 1 ]'
+check "text scan: a malformed list line is reported with its number" 'grep -q "line 6" "$tmp/scan.err"'
+check "text scan: one JSON line per input, matches as the list wrote them" 'python3 - "$tmp/scan.jsonl" <<"PY"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 5, rows
+a, b, c, bad, d = rows
+assert a["id"] == "a" and a["urls"] == ["https://t.me/sellername"] and a["handles"] == ["telegram:sellername"], a
+assert [(m["type"], m["value"], m["bank"]) for m in a["matches"]] == [("url", "https://t.me/SellerName", "lists")], a
+assert [m["value"] for m in b["matches"]] == ["telegram:other_seller"], b
+assert sorted(m["value"] for m in c["matches"]) == ["1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "bad-host.net"], c
+assert c["wallets"] == ["1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"], c
+assert "error" in bad and bad["id"] is None, bad
+assert d["matches"] == [] and d["band"] != "solicitation", d
+for r in (a, b, c, d):
+    assert 0 <= r["score"] <= 1 and r["band"] in ("none", "low", "suspicious", "solicitation")
+PY'
+printf '{"id":"x","text":"\xff\xfe"}\n' | "$bin" text scan > "$tmp/utf8.jsonl"; status=$?
+check "text scan: invalid UTF-8 is an error line, not a crash" '[ $status -eq 1 ] && grep -q "UTF-8" "$tmp/utf8.jsonl"'
+python3 -c 'import json; print(json.dumps({"id": "big", "text": "t.me/a " * 300000}))' | "$bin" text scan > "$tmp/big.jsonl"; status=$?
+check "text scan: a 2 MB post is bounded (truncated), not a crash" '[ $status -eq 0 ] && grep -q "\"truncated\":true" "$tmp/big.jsonl"'
+"$bin" text eval --targets 100 --posts-per-target 10 > "$tmp/eval.txt"; status=$?
+check "text eval runs and reports recall per disguise" '[ $status -eq 0 ] && grep -q "spelled-out" "$tmp/eval.txt" && grep -q "Solicitation band" "$tmp/eval.txt"'
+
 echo "cli: $passes passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -153,7 +153,8 @@ public enum Normalizer {
         ("@", "@"), ("at", "@"), (",", "."), ("punkt", "."), ("point", "."), ("period", "."),
     ]
 
-    /// View 2: de-fanging markers, which no ordinary sentence contains.
+    /// View 2: de-fanging markers, which no ordinary sentence contains (and `\\/`, a slash
+    /// escaped as in JSON).
     public static func defang(_ input: TextView) -> TextView {
         let b = input.bytes
         var view = TextView(reservingCapacity: b.count, originalLength: input.originalLength)
@@ -171,6 +172,12 @@ public enum Normalizer {
             if (byte | 0x20) == 0x68, (i == 0 || !ASCII.isWord(b[i - 1])), let next = fangedScheme(b, at: i) {
                 for (k, r) in "http".utf8.enumerated() { view.append(r, from: input.origin[i + min(k, 3)]) }
                 i = next
+                continue
+            }
+            if byte == 0x5C, i + 1 < b.count, b[i + 1] == 0x2F {
+                // "t.me\/name": a slash escaped as in JSON.
+                view.append(0x2F, from: input.origin[i])
+                i += 2
                 continue
             }
             view.append(byte, from: input.origin[i])
