@@ -8,7 +8,8 @@
 #    throwaway --data-dir, creates an admin key and waits for /readyz;
 # 2. checks that GET /openapi.json is the repository file byte for byte, and probes the few
 #    responses a generator cannot reach (401 without a key, 403 for a low role, 413);
-# 3. seeds a bank with a PDQ and an MD5 entry (the ids and hashes the document's examples use);
+# 3. seeds a bank with a PDQ and an MD5 entry (the ids and hashes the document's examples use)
+#    and a URL list entry (list entry id 1);
 # 4. runs schemathesis against http://127.0.0.1:PORT/openapi.json with the checks
 #    not_a_server_error, status_code_conformance, content_type_conformance and
 #    response_schema_conformance, on every operation, with a bounded number of examples.
@@ -181,11 +182,11 @@ probe "POST /h/hash over --max-upload-bytes is 413 {message}" 413 hma-error \
     -H "X-API-Key: $KEY" -F "video=@$WORK/too-large.bin;filename=big.bin" "$BASE/h/hash"
 
 # --- 3. seed -----------------------------------------------------------------------------------
-log "seeding bank TEST_BANK with one pdq and one md5 entry"
+log "seeding bank TEST_BANK with one pdq and one md5 entry, and one url list entry"
 curl -sSf -X POST "$BASE/v1/banks" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
     -d '{"name":"TEST_BANK","category":"test","action":"review"}' -o /dev/null || fail "creating the seed bank failed"
 curl -sSf -X POST "$BASE/v1/banks/TEST_BANK/entries" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
-    -d "{\"entries\":[{\"signalType\":\"pdq\",\"value\":\"$SEED_PDQ\",\"source\":\"openapi-check\",\"note\":\"seed\"},{\"signalType\":\"md5\",\"value\":\"$SEED_MD5\"}]}" \
+    -d "{\"entries\":[{\"signalType\":\"pdq\",\"value\":\"$SEED_PDQ\",\"source\":\"openapi-check\",\"note\":\"seed\"},{\"signalType\":\"md5\",\"value\":\"$SEED_MD5\"},{\"signalType\":\"url\",\"value\":\"http://listed.example/seed#a\",\"source\":\"openapi-check\"}]}" \
     -o /dev/null || fail "adding the seed entries failed"
 
 # --- 4. schemathesis ---------------------------------------------------------------------------

@@ -11,8 +11,10 @@ import Darwin
 /// What to export and how.
 public struct ExportOptions: Sendable {
     public var format: ListFormat
-    /// Only these signal types (nil: all).
+    /// Only hash entries of these signal types (nil: all).
     public var signalTypes: Set<SignalType>?
+    /// Only list entries of these types (nil: all); only the `lists` format exports list entries.
+    public var listSignalTypes: Set<ListSignalType>?
     /// Whether disabled entries are exported. Nil decides by format: CSV and JSON lines include
     /// them (with `enabled: false`, so they re-import disabled); the plain formats cannot say
     /// "disabled", so they leave them out rather than turn them back into live hashes elsewhere.
@@ -20,10 +22,11 @@ public struct ExportOptions: Sendable {
     /// Entries fetched per query (and per chunk handed to the sink).
     public var pageSize: Int
 
-    public init(format: ListFormat, signalTypes: Set<SignalType>? = nil, includeDisabled: Bool? = nil,
-                pageSize: Int = 5_000) {
+    public init(format: ListFormat, signalTypes: Set<SignalType>? = nil, listSignalTypes: Set<ListSignalType>? = nil,
+                includeDisabled: Bool? = nil, pageSize: Int = 5_000) {
         self.format = format
         self.signalTypes = signalTypes
+        self.listSignalTypes = listSignalTypes
         self.includeDisabled = includeDisabled
         self.pageSize = pageSize
     }
@@ -36,6 +39,10 @@ public struct ExportSummary: Sendable, Hashable {
     public var entriesWritten = 0
     /// Entries left out by the signal-type filter or because they were disabled.
     public var entriesSkipped = 0
+    /// List entries left out because the format cannot write them so that they read back the
+    /// same: a value with a space or tab followed by `#` (see `ListFormat.lists`). Not counted
+    /// in `entriesSkipped`; a caller should warn about them.
+    public var entriesUnrepresentable = 0
     public var bytesWritten: Int64 = 0
     public var elapsed: Duration = .zero
 
@@ -63,9 +70,13 @@ public struct BankExporter: Sendable {
         }
         let counts: [EntryCount]
         let pages: Pages<BankEntry>
+        var listPages: Pages<ListEntry>?
         do {
             counts = try await store.entryCounts(bankId: bankId)
             pages = try await store.exportEntries(inBank: bankId, pageSize: options.pageSize)
+            if options.format.carriesListEntries {
+                listPages = try await store.exportListEntries(inBank: bankId, pageSize: options.pageSize)
+            }
         } catch {
             throw .store(error, lines: nil, progress: nil)
         }
@@ -79,7 +90,7 @@ public struct BankExporter: Sendable {
                     + "export one signal type at a time, or use the csv, jsonl or threatexchange format")
             }
         }
-        return ExportChunks(pages: pages, encoder: ExportEncoder(options: options))
+        return ExportChunks(pages: pages, listPages: listPages, encoder: ExportEncoder(options: options))
     }
 
     /// Exports to a closure that receives chunks of bytes in order (a socket writer, a file).
@@ -156,24 +167,43 @@ struct ExportEncoder: Sendable {
             summary.entriesWritten += 1
         }
     }
+
+    func encode(_ page: [ListEntry], into out: inout [UInt8], summary: inout ExportSummary) {
+        let exportsDisabled = options.exportsDisabled
+        for entry in page {
+            if (!exportsDisabled && !entry.enabled) || options.listSignalTypes.map({ !$0.contains(entry.signalType) }) == true {
+                summary.entriesSkipped += 1
+                continue
+            }
+            if writer.append(entry, to: &out) {
+                summary.entriesWritten += 1
+            } else {
+                summary.entriesUnrepresentable += 1
+            }
+        }
+    }
 }
 
 /// A bank's export as chunks of bytes: one chunk per page of entries (pages whose entries were
-/// all filtered out yield nothing), the CSV header at the front of the first.
+/// all filtered out yield nothing), the CSV header at the front of the first. In the `lists`
+/// format the hash entries come first, then the list entries, each in id order.
 public struct ExportChunks: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
     public typealias Failure = BankIOError
 
     let pages: Pages<BankEntry>
+    let listPages: Pages<ListEntry>?
     let encoder: ExportEncoder
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(pages: pages.makeAsyncIterator(), encoder: encoder)
+        AsyncIterator(pages: pages.makeAsyncIterator(), listPages: listPages?.makeAsyncIterator(), encoder: encoder)
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var pages: Pages<BankEntry>.AsyncIterator
+        var listPages: Pages<ListEntry>.AsyncIterator?
         let encoder: ExportEncoder
+        var hashesFinished = false
         var headerWritten = false
         var finished = false
         /// Counts so far.
@@ -187,18 +217,24 @@ public struct ExportChunks: AsyncSequence, Sendable {
                 out = encoder.writer.header()
             }
             while true {
-                let page: [BankEntry]?
                 do {
-                    page = try await pages.next()
+                    if !hashesFinished {
+                        if let page = try await pages.next() {
+                            encoder.encode(page, into: &out, summary: &summary)
+                        } else {
+                            hashesFinished = true
+                            continue
+                        }
+                    } else if let page = try await listPages?.next() {
+                        encoder.encode(page, into: &out, summary: &summary)
+                    } else {
+                        finished = true
+                        summary.bytesWritten += Int64(out.count)
+                        return out.isEmpty ? nil : out
+                    }
                 } catch {
                     throw .store(error, lines: nil, progress: nil)
                 }
-                guard let page else {
-                    finished = true
-                    summary.bytesWritten += Int64(out.count)
-                    return out.isEmpty ? nil : out
-                }
-                encoder.encode(page, into: &out, summary: &summary)
                 if !out.isEmpty {
                     summary.bytesWritten += Int64(out.count)
                     return out

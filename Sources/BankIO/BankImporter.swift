@@ -230,6 +230,10 @@ public struct BankImporter: Sendable {
         if let key = options.sourceKey, key.isEmpty {
             throw .invalidOptions("the source key is empty")
         }
+        if options.format == .lists, let type = options.signalType {
+            throw .invalidOptions("the lists format names the type on every line (`url …`, `pdq …`); "
+                + "leave out the signal type (\(type)) for it")
+        }
     }
 }
 
@@ -251,6 +255,9 @@ struct ImportRun {
     var batch: [NewEntry] = []
     /// The line each entry of `batch` came from, to report the store's row errors by line.
     var batchLines: [Int] = []
+    /// List entries (`lists` format) read since the last flush, written in the same flush as `batch`.
+    var listBatch: [NewListEntry] = []
+    var listBatchLines: [Int] = []
     var errors: [LineError] = []
     var warnings: [String] = []
     var nextReport: ContinuousClock.Instant
@@ -354,12 +361,16 @@ struct ImportRun {
             append(entry, line: number)
         case .entries(let entries):
             for entry in entries { append(entry, line: number) }
+        case .listEntry(let entry):
+            listBatch.append(entry)
+            listBatchLines.append(number)
+            progress.entriesRead += 1
         case .invalid(let error):
             try reject(error)
         case .fatal(let error):
             throw .unreadableInput(error, format: options.format)
         }
-        if batch.count >= options.batchSize {
+        if batch.count + listBatch.count >= options.batchSize {
             try await flush()
         }
         if number & 0x3FF == 0 { maybeReport() }
@@ -373,8 +384,7 @@ struct ImportRun {
 
     private mutating func reject(_ error: LineError) throws(BankIOError) {
         if options.invalidLines == .failBatch {
-            batch.removeAll(keepingCapacity: true)
-            batchLines.removeAll(keepingCapacity: true)
+            clearBatches()
             progress.elapsed = clock.now - started
             throw .invalidLine(error, progress: progress)
         }
@@ -385,24 +395,72 @@ struct ImportRun {
         }
     }
 
+    private mutating func clearBatches() {
+        batch.removeAll(keepingCapacity: true)
+        batchLines.removeAll(keepingCapacity: true)
+        listBatch.removeAll(keepingCapacity: true)
+        listBatchLines.removeAll(keepingCapacity: true)
+    }
+
     /// Writes the batch and, in the same transaction, the checkpoint: every line read so far is
     /// then committed.
+    ///
+    /// A `lists` file can hold hashes and list entries, which the store writes in two
+    /// transactions: the hashes first, then the list entries with the checkpoint. A crash between
+    /// the two leaves the checkpoint before the batch, so a resume writes the hashes again as
+    /// duplicates and loses nothing. With `.failBatch`, the list entries are checked before the
+    /// hashes are written, so a bad line still leaves the whole batch unwritten.
     private mutating func flush() async throws(BankIOError) {
-        guard !batch.isEmpty else { return }
+        guard !batch.isEmpty || !listBatch.isEmpty else { return }
         let through = progress.linesRead
-        let lines = (batchLines.first ?? through)...through
+        let lines = min(batchLines.first ?? through, listBatchLines.first ?? through)...through
         let checkpoint = checkpointKey.map { CheckpointUpdate(key: $0, linesCommitted: Int64(through)) }
+        let policy: InvalidRowPolicy = options.invalidLines == .skip ? .skip : .rejectBatch
+        if policy == .rejectBatch && !batch.isEmpty {
+            for (index, entry) in listBatch.enumerated() {
+                do throws(StoreError) {
+                    try entry.validate()
+                } catch {
+                    let lineError = LineError(line: listBatchLines[index], message: error.description)
+                    clearBatches()
+                    throw .invalidLine(lineError, progress: progress)
+                }
+            }
+        }
+        if !batch.isEmpty {
+            let hashes = batch
+            let hashCheckpoint = listBatch.isEmpty ? checkpoint : nil
+            let store = self.store, bankId = self.bankId
+            try await write(lines: batchLines, range: lines) { () async throws(StoreError) -> BatchResult in
+                try await store.addEntries(hashes, toBank: bankId, invalidRows: policy, checkpoint: hashCheckpoint)
+            }
+        }
+        if !listBatch.isEmpty {
+            let entries = listBatch
+            let store = self.store, bankId = self.bankId
+            try await write(lines: listBatchLines, range: lines) { () async throws(StoreError) -> BatchResult in
+                try await store.addListEntries(entries, toBank: bankId, invalidRows: policy, checkpoint: checkpoint)
+            }
+        }
+        progress.linesCommitted = through
+        clearBatches()
+        if let limit = options.maxInvalidLines, progress.invalid > limit, let last = errors.last {
+            throw .tooManyInvalidLines(limit: limit, last: last, progress: progress)
+        }
+    }
+
+    /// Runs one store write of a flush and counts its outcomes; `lines` maps the batch's rows to
+    /// the input lines they came from, for error reports.
+    private mutating func write(lines batchLines: [Int], range lines: ClosedRange<Int>,
+                                _ body: () async throws(StoreError) -> BatchResult) async throws(BankIOError) {
         let result: BatchResult
         do {
-            result = try await store.addEntries(batch, toBank: bankId,
-                                                invalidRows: options.invalidLines == .skip ? .skip : .rejectBatch,
-                                                checkpoint: checkpoint)
+            result = try await body()
         } catch {
             if case .invalidBatch(let rows) = error, let first = rows.first, first.index < batchLines.count {
                 // A field the store refuses (too long, a control character): report it by line.
                 let lineError = LineError(line: batchLines[first.index], message: first.error.description)
-                batch.removeAll(keepingCapacity: true)
-                batchLines.removeAll(keepingCapacity: true)
+                clearBatches()
                 throw .invalidLine(lineError, progress: progress)
             }
             throw .store(error, lines: lines, progress: progress)
@@ -412,16 +470,10 @@ struct ImportRun {
             case .inserted: progress.inserted += 1
             case .duplicate: progress.duplicates += 1
             case .invalid(let error):
-                let line = index < batchLines.count ? batchLines[index] : through
+                let line = index < batchLines.count ? batchLines[index] : lines.upperBound
                 progress.invalid += 1
                 if errors.count < options.maxReportedErrors { errors.append(LineError(line: line, message: error.description)) }
             }
-        }
-        progress.linesCommitted = through
-        batch.removeAll(keepingCapacity: true)
-        batchLines.removeAll(keepingCapacity: true)
-        if let limit = options.maxInvalidLines, progress.invalid > limit, let last = errors.last {
-            throw .tooManyInvalidLines(limit: limit, last: last, progress: progress)
         }
     }
 

@@ -18,6 +18,15 @@ public enum ListFormat: String, Sendable, Hashable, CaseIterable, CustomStringCo
     /// `local_file` exchange reads and writes and `threatexchange dataset -P -S` prints), with
     /// threatexchange's signal type names (`pdq`, `video_md5`, `video_sha256`).
     case threatexchange
+    /// Bulwark's list format for text signals: `TYPE VALUE` per line, TYPE one of the list types
+    /// (`url`, `domain`, `handle`, `wallet`, `keyword`, `url-md5`, `url-sha256`, any case) or a
+    /// hash type (`pdq`, `md5`, `sha256` and their threatexchange names), so a bank holding both
+    /// kinds exports and re-imports whole. The value is the rest of the line: it may contain
+    /// spaces (keywords) and `#` (URL fragments, hashtags). A comment is a line whose first
+    /// non-blank character is `#`, or the part of a line from a `#` that follows a space or tab
+    /// after the value (`url http://example.org/#top   # reported 2024-05-01`). So a value can
+    /// begin with `#` (`keyword #tag`) but cannot contain a space or tab followed by `#`.
+    case lists
 
     public var description: String { rawValue }
 
@@ -29,6 +38,7 @@ public enum ListFormat: String, Sendable, Hashable, CaseIterable, CustomStringCo
         case "csv": self = .csv
         case "jsonl", "ndjson", "json-lines", "jsonlines", "json_lines": self = .jsonl
         case "threatexchange", "te", "tx", "threat-exchange", "local_file", "local-file": self = .threatexchange
+        case "lists", "list-entries", "list_entries", "signals": self = .lists
         default: return nil
         }
     }
@@ -51,9 +61,12 @@ public enum ListFormat: String, Sendable, Hashable, CaseIterable, CustomStringCo
     public var carriesMetadata: Bool {
         switch self {
         case .csv, .jsonl: true
-        case .hashes, .threatexchange: false
+        case .hashes, .threatexchange, .lists: false
         }
     }
+
+    /// Whether the format can carry list entries (URLs, domains, handles…), not just hashes.
+    public var carriesListEntries: Bool { self == .lists }
 }
 
 /// What is wrong with one line of a list, and where. `message` says what to fix; it never repeats
@@ -81,6 +94,8 @@ public enum ParsedLine: Sendable, Hashable {
     case entry(NewEntry)
     /// Several hashes from one line (an HMA signal object such as `{"pdq":"…","video_md5":"…"}`).
     case entries([NewEntry])
+    /// One list entry (a URL, domain, handle…) to import (`lists` format).
+    case listEntry(NewListEntry)
     /// The line is bad; the rest of the input is still readable. Skipped or fatal to the batch
     /// according to the import's policy.
     case invalid(LineError)

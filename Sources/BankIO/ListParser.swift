@@ -76,7 +76,71 @@ public struct ListParser: Sendable {
         case .threatexchange: return parseThreatExchangeLine(text, number: number)
         case .csv: return parseCSVLine(text, number: number)
         case .jsonl: return parseJSONLine(text, number: number)
+        case .lists: return parseListsLine(text, number: number)
         }
+    }
+
+    // MARK: - Lists format
+
+    /// Where a `lists` line's value ends: before the first `#` that follows a space or tab (a
+    /// trailing comment), with the whitespace before it trimmed. Where the value starts, a `#`
+    /// followed by a space, a tab or the end of the line is a comment (the line has no value,
+    /// `valueStart` is returned); any other `#` there is the value's first character
+    /// (`keyword #hashtag`).
+    static func listValueEnd(_ text: UnsafeBufferPointer<UInt8>, valueStart: Int) -> Int {
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        if text[valueStart] == UInt8(ascii: "#") && (valueStart + 1 == text.count || isBlank(text[valueStart + 1])) {
+            return valueStart
+        }
+        var end = text.count
+        var i = valueStart + 1
+        while i < text.count {
+            if text[i] == UInt8(ascii: "#") && isBlank(text[i - 1]) {
+                end = i
+                break
+            }
+            i += 1
+        }
+        while end > valueStart, isSpace(text[end - 1]) { end -= 1 }
+        return end
+    }
+
+    private mutating func parseListsLine(_ text: UnsafeBufferPointer<UInt8>, number: Int) -> ParsedLine {
+        let typeEnd = text.firstIndex(where: Self.isSpace) ?? text.count
+        let typeToken = UnsafeBufferPointer(rebasing: text[0..<typeEnd])
+        var valueStart = typeEnd
+        while valueStart < text.count, Self.isSpace(text[valueStart]) { valueStart += 1 }
+        // The first word is named only by its length: when the type is missing it is the value,
+        // and a listed URL or keyword must not end up in an error report.
+        let listType = typeToken.count <= 16 ? Self.utf8String(typeToken).flatMap(ListSignalType.init(name:)) : nil
+        let hashType = listType == nil ? SignalTypeName.parse(bytes: Array(typeToken)[...]) : nil
+        guard listType != nil || hashType != nil else {
+            return .invalid(LineError(line: number, message: "the line does not start with a list type (its first word has "
+                + "\(typeToken.count) characters); write `TYPE VALUE` with TYPE one of "
+                + ListSignalType.allCases.map(\.rawValue).joined(separator: ", ") + " (or pdq, md5, sha256 for hashes)"))
+        }
+        let valueEnd = valueStart < text.count ? Self.listValueEnd(text, valueStart: valueStart) : valueStart
+        guard valueStart < valueEnd else {
+            return .invalid(LineError(line: number, message: "the line names the type \((listType?.rawValue ?? hashType?.rawValue) ?? "") "
+                + "but has no value after it"))
+        }
+        let value = UnsafeBufferPointer(rebasing: text[valueStart..<valueEnd])
+        guard let listType else {
+            // A hash line (`pdq <hex>`): the bank holds hashes and list entries alike.
+            return entry(hash: value, explicit: hashType, number: number) { _ in }
+        }
+        guard let string = Self.utf8String(value) else {
+            return .invalid(LineError(line: number, message: "the value is not valid UTF-8; save the file as UTF-8"))
+        }
+        let canonical: String
+        do throws(StoreError) {
+            canonical = try listType.canonicalValue(string)
+        } catch {
+            return .invalid(LineError(line: number, message: error.description))
+        }
+        return .listEntry(NewListEntry(signalType: listType, value: canonical, source: defaults.source,
+                                       category: defaults.category, addedBy: defaults.addedBy, note: defaults.note,
+                                       enabled: defaults.enabled))
     }
 
     // MARK: - Plain formats

@@ -32,6 +32,10 @@ public struct ListWriter: Sendable {
             out.append(contentsOf: SignalTypeName.threatExchangeName(entry.signalType).utf8)
             out.append(UInt8(ascii: " "))
             out.append(contentsOf: entry.value.utf8)
+        case .lists:
+            out.append(contentsOf: entry.signalType.rawValue.utf8)
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: entry.value.utf8)
         case .csv:
             let fields: [String?] = [entry.signalType.rawValue, entry.value, entry.source, entry.externalId, entry.category,
                                      Timestamp.format(entry.addedAt), entry.addedBy, entry.note, entry.enabled ? "true" : "false"]
@@ -54,10 +58,46 @@ public struct ListWriter: Sendable {
         out.append(UInt8(ascii: "\n"))
     }
 
+    /// Whether a list entry can be written in this format and read back unchanged: only the
+    /// `lists` format carries list entries, and it cannot carry a value with a space or tab
+    /// followed by `#`, or one that is `#` or starts with `#` and a space or tab, which its
+    /// reader takes for comments.
+    public func canWrite(_ entry: ListEntry) -> Bool {
+        guard format == .lists else { return false }
+        let utf8 = Array(entry.value.utf8.prefix(2))
+        if utf8.first == UInt8(ascii: "#") && (utf8.count == 1 || utf8[1] == 0x20 || utf8[1] == 0x09) { return false }
+        var previous: UInt8 = 0
+        for byte in entry.value.utf8 {
+            if byte == UInt8(ascii: "#") && (previous == 0x20 || previous == 0x09) { return false }
+            previous = byte
+        }
+        return true
+    }
+
+    /// Appends one list entry's line (`TYPE VALUE`), with its line break, and returns true; writes
+    /// nothing and returns false when `canWrite` is false.
+    @discardableResult
+    public func append(_ entry: ListEntry, to out: inout [UInt8]) -> Bool {
+        guard canWrite(entry) else { return false }
+        out.append(contentsOf: entry.signalType.rawValue.utf8)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: entry.value.utf8)
+        out.append(UInt8(ascii: "\n"))
+        return true
+    }
+
     /// One entry's line as a string, without the line break (tests, previews).
     public func line(for entry: BankEntry) -> String {
         var out: [UInt8] = []
         append(entry, to: &out)
+        out.removeLast()
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// One list entry's line as a string, without the line break, or nil when `canWrite` is false.
+    public func line(for entry: ListEntry) -> String? {
+        var out: [UInt8] = []
+        guard append(entry, to: &out) else { return nil }
         out.removeLast()
         return String(decoding: out, as: UTF8.self)
     }

@@ -78,11 +78,12 @@ public enum APIError: Error, HTTPResponseError, Sendable {
     /// Maps storage errors to API errors.
     static func from(_ error: StoreError) -> APIError {
         switch error {
-        case .bankNotFound, .entryNotFound, .apiKeyNotFound:
+        case .bankNotFound, .entryNotFound, .listEntryNotFound, .apiKeyNotFound:
             return .notFound(error.description)
         case .bankNameTaken, .apiKeyHashTaken, .constraintViolated:
             return .conflict(error.description)
-        case .invalidBankName, .invalidThreshold, .invalidHashValue, .invalidField, .invalidBatch, .invalidLimit:
+        case .invalidBankName, .invalidThreshold, .invalidHashValue, .invalidListValue, .invalidField, .invalidBatch,
+             .invalidLimit:
             return .badRequest(error.description)
         case .schemaTooNew, .schemaNotMigrated, .invalidConfiguration, .unavailable, .databaseFailure, .shutDown:
             return .unavailable(error.description)

@@ -41,7 +41,7 @@ struct ImportExportRoutes {
         let query = request.uri.queryParameters
         let formatName = query["format"].map(String.init) ?? "hashes"
         guard let format = ListFormat(name: formatName) else {
-            throw APIError.badRequest("format must be one of hashes, csv, jsonl, threatexchange; got '\(formatName)'.")
+            throw APIError.badRequest("format must be one of hashes, csv, jsonl, threatexchange, lists; got '\(formatName)'.")
         }
         var signalType: SignalType?
         if let name = query["signalType"].map(String.init) {
@@ -79,7 +79,7 @@ struct ImportExportRoutes {
         do { bank = try await store.bank(named: name) } catch { throw APIError.from(error) }
         let formatName = request.uri.queryParameters["format"].map(String.init) ?? "jsonl"
         guard let format = ListFormat(name: formatName) else {
-            throw APIError.badRequest("format must be one of hashes, csv, jsonl, threatexchange; got '\(formatName)'.")
+            throw APIError.badRequest("format must be one of hashes, csv, jsonl, threatexchange, lists; got '\(formatName)'.")
         }
         let chunks: ExportChunks
         do { chunks = try await BankExporter(store: store).chunks(bankId: bank.id, options: ExportOptions(format: format)) } catch {

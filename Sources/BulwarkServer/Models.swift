@@ -92,7 +92,7 @@ struct BankJSON: Codable, Sendable, ResponseEncodable {
     var updatedAt: Date
     var counts: [String: Int64]?
 
-    init(_ b: Bank, counts: [EntryCount]? = nil) {
+    init(_ b: Bank, counts: [EntryCount]? = nil, listCounts: [ListEntryCount] = []) {
         id = b.id
         name = b.name
         enabled = b.enabled
@@ -105,6 +105,8 @@ struct BankJSON: Codable, Sendable, ResponseEncodable {
         if let counts {
             var byType: [String: Int64] = [:]
             for c in counts where c.bankId == b.id { byType[c.signalType.rawValue, default: 0] += c.total }
+            // List entries by their type (url, domain, …); the names never collide with hash types.
+            for c in listCounts where c.bankId == b.id { byType[c.signalType.rawValue, default: 0] += c.total }
             self.counts = byType
         }
     }
@@ -186,6 +188,8 @@ struct AddEntriesResponseJSON: Codable, Sendable, ResponseEncodable {
 
 struct RowResultJSON: Codable, Sendable {
     var index: Int
+    /// `hash` (the id is an entry id: /v1/entries/{id}) or `list` (a list entry id: /v1/list-entries/{id}).
+    var kind: String
     /// inserted, duplicate or invalid
     var status: String
     var id: Int64?
@@ -195,6 +199,45 @@ struct RowResultJSON: Codable, Sendable {
 struct EntryListJSON: Codable, Sendable, ResponseEncodable {
     var entries: [EntryJSON]
     var next: Int64?
+}
+
+/// One list entry (URL, domain, handle, wallet, keyword, URL digest). Values are sensitive like
+/// hashes: only curator keys read them.
+struct ListEntryJSON: Codable, Sendable, ResponseEncodable {
+    var id: Int64
+    var bankId: Int64
+    var signalType: String
+    var value: String
+    var source: String?
+    var externalId: String?
+    var category: String?
+    var addedAt: Date
+    var addedBy: String?
+    var note: String?
+    var enabled: Bool
+
+    init(_ e: ListEntry) {
+        id = e.id
+        bankId = e.bankId
+        signalType = e.signalType.rawValue
+        value = e.value
+        source = e.source
+        externalId = e.externalId
+        category = e.category
+        addedAt = e.addedAt
+        addedBy = e.addedBy
+        note = e.note
+        enabled = e.enabled
+    }
+}
+
+struct ListEntryListJSON: Codable, Sendable, ResponseEncodable {
+    var entries: [ListEntryJSON]
+    var next: Int64?
+}
+
+struct ListEntryUpdateJSON: Codable, Sendable {
+    var enabled: Bool?
 }
 
 struct EntryUpdateJSON: Codable, Sendable {

@@ -35,6 +35,13 @@ struct V1Routes {
         group.get("entries/{id}", use: getEntry)
         group.patch("entries/{id}", use: updateEntry)
         group.delete("entries/{id}", use: deleteEntry)
+        // List entries (URLs, domains, handles…) are added through `banks/{name}/entries` with a
+        // list signal type; they have their own ids, so reading, changing and deleting them has
+        // its own paths.
+        group.get("banks/{name}/list-entries", use: listListEntries)
+        group.get("list-entries/{id}", use: getListEntry)
+        group.patch("list-entries/{id}", use: updateListEntry)
+        group.delete("list-entries/{id}", use: deleteListEntry)
     }
 
     // MARK: - Media
@@ -165,7 +172,8 @@ struct V1Routes {
         do {
             let banks = try await store.listBanks()
             let counts = try await store.entryCounts(bankId: nil)
-            return BankListJSON(banks: banks.map { BankJSON($0, counts: counts) })
+            let listCounts = try await store.listEntryCounts(bankId: nil)
+            return BankListJSON(banks: banks.map { BankJSON($0, counts: counts, listCounts: listCounts) })
         } catch { throw APIError.from(error) }
     }
 
@@ -183,7 +191,10 @@ struct V1Routes {
     @Sendable func getBank(_ request: Request, context: BulwarkRequestContext) async throws -> BankJSON {
         _ = try context.require(.ingest)
         let bank = try await bank(named: try context.parameters.require("name"))
-        do { return BankJSON(bank, counts: try await store.entryCounts(bankId: bank.id)) } catch { throw APIError.from(error) }
+        do {
+            return BankJSON(bank, counts: try await store.entryCounts(bankId: bank.id),
+                            listCounts: try await store.listEntryCounts(bankId: bank.id))
+        } catch { throw APIError.from(error) }
     }
 
     @Sendable func updateBank(_ request: Request, context: BulwarkRequestContext) async throws -> BankJSON {
@@ -228,34 +239,79 @@ struct V1Routes {
         } catch { throw APIError.from(error) }
     }
 
+    /// Adds hash entries (`pdq`, `md5`, `sha256`) and list entries (`url`, `domain`, `handle`,
+    /// `wallet`, `keyword`, `url-md5`, `url-sha256`) in one request. The two kinds live in two
+    /// tables and are written in two transactions (hashes first); without `onInvalid: skip`
+    /// every list row is checked before anything is written, so a rejected request writes nothing.
     @Sendable func addEntries(_ request: Request, context: BulwarkRequestContext) async throws -> Response {
         let key = try context.require(.curator)
         let bank = try await bank(named: try context.parameters.require("name"))
         let body = try await decode(NewEntriesJSON.self, request, context)
         guard !body.entries.isEmpty else { throw APIError.badRequest("'entries' is empty.") }
         guard body.entries.count <= 10_000 else { throw APIError.badRequest("At most 10,000 entries per request; use import for more.") }
-        var rows: [NewEntry] = []
+        var hashRows: [NewEntry] = [], hashIndexes: [Int] = []
+        var listRows: [NewListEntry] = [], listIndexes: [Int] = []
         for (index, e) in body.entries.enumerated() {
-            guard let type = SignalType(rawValue: e.signalType.lowercased()) else {
-                throw APIError.badRequest("entries[\(index)].signalType: '\(e.signalType)' is not one of pdq, md5, sha256")
+            if let type = SignalType(rawValue: e.signalType.lowercased()) {
+                hashRows.append(NewEntry(signalType: type, value: e.value, source: e.source, externalId: e.externalId,
+                                         category: e.category, addedAt: nil, addedBy: key.name, note: e.note, enabled: e.enabled ?? true))
+                hashIndexes.append(index)
+            } else if let type = ListSignalType(name: e.signalType) {
+                listRows.append(NewListEntry(signalType: type, value: e.value, source: e.source, externalId: e.externalId,
+                                             category: e.category, addedAt: nil, addedBy: key.name, note: e.note,
+                                             enabled: e.enabled ?? true))
+                listIndexes.append(index)
+            } else {
+                throw APIError.badRequest("entries[\(index)].signalType: '\(e.signalType)' is not one of pdq, md5, sha256, "
+                    + ListSignalType.allCases.map(\.rawValue).joined(separator: ", "))
             }
-            rows.append(NewEntry(signalType: type, value: e.value, source: e.source, externalId: e.externalId,
-                                 category: e.category, addedAt: nil, addedBy: key.name, note: e.note, enabled: e.enabled ?? true))
         }
         let policy: InvalidRowPolicy = body.onInvalid == "skip" ? .skip : .rejectBatch
-        do {
-            let result = try await store.addEntries(rows, toBank: bank.id, invalidRows: policy, checkpoint: nil)
-            let rowsOut: [RowResultJSON] = result.outcomes.enumerated().map { index, outcome in
+        if policy == .rejectBatch && !hashRows.isEmpty {
+            var rejected: [BatchRowError] = []
+            for (k, row) in listRows.enumerated() {
+                do throws(StoreError) { try row.validate() } catch { rejected.append(BatchRowError(index: listIndexes[k], error: error)) }
+            }
+            if !rejected.isEmpty { throw APIError.from(StoreError.invalidBatch(rejected)) }
+        }
+        var results = [RowResultJSON?](repeating: nil, count: body.entries.count)
+        var inserted = 0, duplicates = 0, invalid = 0
+        func record(_ result: BatchResult, indexes: [Int], kind: String) {
+            for (k, outcome) in result.outcomes.enumerated() {
+                let index = indexes[k]
                 switch outcome {
-                case .inserted(let id): return RowResultJSON(index: index, status: "inserted", id: id, message: nil)
-                case .duplicate(let id): return RowResultJSON(index: index, status: "duplicate", id: id, message: nil)
-                case .invalid(let error): return RowResultJSON(index: index, status: "invalid", id: nil, message: error.description)
+                case .inserted(let id):
+                    inserted += 1
+                    results[index] = RowResultJSON(index: index, kind: kind, status: "inserted", id: id, message: nil)
+                case .duplicate(let id):
+                    duplicates += 1
+                    results[index] = RowResultJSON(index: index, kind: kind, status: "duplicate", id: id, message: nil)
+                case .invalid(let error):
+                    invalid += 1
+                    results[index] = RowResultJSON(index: index, kind: kind, status: "invalid", id: nil, message: error.description)
                 }
             }
-            let json = AddEntriesResponseJSON(inserted: result.insertedCount, duplicates: result.duplicateCount,
-                                              invalid: result.invalidRows.count, results: rowsOut)
-            return try json.response(from: request, context: context).withStatus(result.insertedCount > 0 ? .created : .ok)
-        } catch { throw APIError.from(error) }
+        }
+        /// A rejected batch names rows by their position in the request, not in the store's batch.
+        func inRequest(_ error: StoreError, indexes: [Int]) -> APIError {
+            guard case .invalidBatch(let rows) = error else { return APIError.from(error) }
+            return APIError.from(StoreError.invalidBatch(rows.map { BatchRowError(index: indexes[$0.index], error: $0.error) }))
+        }
+        if !hashRows.isEmpty {
+            do {
+                record(try await store.addEntries(hashRows, toBank: bank.id, invalidRows: policy, checkpoint: nil), indexes: hashIndexes, kind: "hash")
+            } catch { throw inRequest(error, indexes: hashIndexes) }
+        }
+        if !listRows.isEmpty {
+            do {
+                record(try await store.addListEntries(listRows, toBank: bank.id, invalidRows: policy, checkpoint: nil), indexes: listIndexes, kind: "list")
+            } catch { throw inRequest(error, indexes: listIndexes) }
+        }
+        let json = AddEntriesResponseJSON(inserted: inserted, duplicates: duplicates, invalid: invalid,
+                                          results: results.enumerated().map { index, row in
+                                              row ?? RowResultJSON(index: index, kind: "hash", status: "invalid", id: nil, message: "row outcome missing")
+                                          })
+        return try json.response(from: request, context: context).withStatus(inserted > 0 ? .created : .ok)
     }
 
     func entryId(_ context: BulwarkRequestContext) throws -> Int64 {
@@ -289,6 +345,45 @@ struct V1Routes {
     @Sendable func deleteEntry(_ request: Request, context: BulwarkRequestContext) async throws -> Response {
         _ = try context.require(.curator)
         do { _ = try await store.deleteEntry(id: try entryId(context)) } catch let error as StoreError { throw APIError.from(error) }
+        return Response(status: .noContent)
+    }
+}
+
+// MARK: - List entries
+
+extension V1Routes {
+    @Sendable func listListEntries(_ request: Request, context: BulwarkRequestContext) async throws -> ListEntryListJSON {
+        // URL and keyword lists are as sensitive as hash lists: only curators and admins read them.
+        _ = try context.require(.curator)
+        let bank = try await bank(named: try context.parameters.require("name"))
+        let after = Int64(request.uri.queryParameters["after"].map(String.init) ?? "0") ?? 0
+        let limit = min(max(Int(request.uri.queryParameters["limit"].map(String.init) ?? "100") ?? 100, 1), 1_000)
+        do {
+            let entries = try await store.listEntries(inBank: bank.id, after: after, limit: limit)
+            return ListEntryListJSON(entries: entries.map(ListEntryJSON.init), next: entries.count == limit ? entries.last?.id : nil)
+        } catch { throw APIError.from(error) }
+    }
+
+    @Sendable func getListEntry(_ request: Request, context: BulwarkRequestContext) async throws -> ListEntryJSON {
+        _ = try context.require(.curator)
+        let id = try entryId(context)
+        do { return ListEntryJSON(try await store.listEntry(id: id)) } catch { throw APIError.from(error) }
+    }
+
+    @Sendable func updateListEntry(_ request: Request, context: BulwarkRequestContext) async throws -> ListEntryJSON {
+        _ = try context.require(.curator)
+        let id = try entryId(context)
+        let body = try await decode(ListEntryUpdateJSON.self, request, context)
+        do {
+            guard let enabled = body.enabled else { return ListEntryJSON(try await store.listEntry(id: id)) }
+            return ListEntryJSON(try await store.setListEntryEnabled(id: id, enabled))
+        } catch { throw APIError.from(error) }
+    }
+
+    @Sendable func deleteListEntry(_ request: Request, context: BulwarkRequestContext) async throws -> Response {
+        _ = try context.require(.curator)
+        let id = try entryId(context)
+        do { _ = try await store.deleteListEntry(id: id) } catch { throw APIError.from(error) }
         return Response(status: .noContent)
     }
 }

@@ -10,8 +10,14 @@ import Foundation
 /// an entry (insert, enable, disable, quarantine, delete) or a bank (create, rename, update,
 /// delete) gives that object a new, higher sequence number, and `changes(after:)` returns the
 /// current state of every object whose latest change is after the cursor, in sequence order.
-/// Sequence numbers become visible in order and without gaps, so a follower that advances its
-/// cursor to the last record it applied never misses a change (see docs/postgresql.md).
+/// Sequence numbers become visible in commit order, so a follower that advances its cursor to the
+/// last record it applied never misses a change (see docs/postgresql.md).
+///
+/// List entries (URLs, domains, handles, wallets, keywords) have a feed of their own,
+/// `listChanges(after:)`, numbered from the same counter: the two feeds together use every number
+/// once, and each skips the numbers of the other's objects. Followers must therefore never assume
+/// that consecutive records have consecutive numbers; advancing to the last record read is all
+/// that is needed (and all that `MatchEngine` does). Bank records appear in both feeds.
 ///
 /// Bank-level changes arrive as one `BankState` record, not one record per entry: a follower
 /// applies a bank's `enabled`, `pdqThreshold` and `isNegative` to all the entries it holds for
@@ -48,8 +54,8 @@ public protocol BulwarkStore: Sendable {
     /// Changes a bank's policy (enabled, threshold, category, action, negative) and returns the
     /// result. A no-op update writes nothing.
     func updateBank(id: Int64, _ update: BankUpdate) async throws(StoreError) -> Bank
-    /// Deletes a bank and every entry in it, in one transaction, and records the deletion in the
-    /// change feed (one bank record; followers drop the bank's entries).
+    /// Deletes a bank and every entry in it (hash and list entries), in one transaction, and
+    /// records the deletion in the change feeds (one bank record; followers drop the bank's entries).
     func deleteBank(id: Int64) async throws(StoreError) -> BankDeletion
 
     // MARK: Entries
@@ -85,6 +91,45 @@ public protocol BulwarkStore: Sendable {
 
     /// Entry counts per bank and signal type (of one bank when `bankId` is given).
     func entryCounts(bankId: Int64?) async throws(StoreError) -> [EntryCount]
+
+    // MARK: List entries
+
+    /// Adds many list entries in ONE transaction and reports each row's outcome in order, with
+    /// the same conventions as `addEntries`: a (type, value) the bank already holds is a
+    /// `.duplicate` with the existing id and nothing is written (idempotent imports); an invalid
+    /// row is skipped (`.skip`) or rejects the whole batch (`.rejectBatch`, `.invalidBatch`);
+    /// `checkpoint` is saved in the same transaction. Values are kept as given, trimmed (digest
+    /// types lowercased), so `Example.org` and `example.org` are two entries: matching normalises.
+    func addListEntries(_ entries: [NewListEntry], toBank bankId: Int64, invalidRows: InvalidRowPolicy,
+                        checkpoint: CheckpointUpdate?) async throws(StoreError) -> BatchResult
+
+    /// Throws `.listEntryNotFound` when there is none (list entry ids are not hash entry ids).
+    func listEntry(id: Int64) async throws(StoreError) -> ListEntry
+
+    /// A page of a bank's list entries in ascending id order, after the id `after` (0 for the
+    /// first page). Keyset pagination, like `entries(inBank:after:limit:)`.
+    func listEntries(inBank bankId: Int64, after: Int64, limit: Int) async throws(StoreError) -> [ListEntry]
+
+    /// Every list entry of a bank, fetched page by page as the caller iterates, for export.
+    func exportListEntries(inBank bankId: Int64, pageSize: Int) async throws(StoreError) -> Pages<ListEntry>
+
+    /// Enables or disables a list entry; followers of the list feed receive its new state.
+    func setListEntryEnabled(id: Int64, _ enabled: Bool) async throws(StoreError) -> ListEntry
+
+    /// Deletes a list entry, returning what it was; followers receive a deletion record.
+    func deleteListEntry(id: Int64) async throws(StoreError) -> ListEntry
+
+    /// List entry counts per bank and type (of one bank when `bankId` is given).
+    func listEntryCounts(bankId: Int64?) async throws(StoreError) -> [ListEntryCount]
+
+    /// The list feed: up to `limit` records for list entries and banks whose latest change is
+    /// after `sequence`, ascending, each the object's current state. Same semantics as
+    /// `changes(after:limit:)`; pass the last record's sequence next time.
+    func listChanges(after sequence: Int64, limit: Int) async throws(StoreError) -> [ListChange]
+
+    /// The full current list state for startup: the sequence to follow `listChanges` from, every
+    /// bank, and every list entry streamed in pages of `pageSize` (of one bank when `bankId` is given).
+    func loadAllLists(pageSize: Int, bankId: Int64?) async throws(StoreError) -> ListSnapshot
 
     // MARK: Change feed
 
@@ -133,6 +178,22 @@ extension BulwarkStore {
     public func addEntries(_ entries: [NewEntry], toBank bankId: Int64,
                            invalidRows: InvalidRowPolicy = .skip) async throws(StoreError) -> BatchResult {
         try await addEntries(entries, toBank: bankId, invalidRows: invalidRows, checkpoint: nil)
+    }
+
+    /// Adds many list entries in one transaction, skipping invalid rows (reported in the result).
+    public func addListEntries(_ entries: [NewListEntry], toBank bankId: Int64,
+                               invalidRows: InvalidRowPolicy = .skip) async throws(StoreError) -> BatchResult {
+        try await addListEntries(entries, toBank: bankId, invalidRows: invalidRows, checkpoint: nil)
+    }
+
+    /// List entry counts for every bank.
+    public func listEntryCounts() async throws(StoreError) -> [ListEntryCount] {
+        try await listEntryCounts(bankId: nil)
+    }
+
+    /// The full current list state of every bank, in pages of `pageSize` entries.
+    public func loadAllLists(pageSize: Int = 50_000) async throws(StoreError) -> ListSnapshot {
+        try await loadAllLists(pageSize: pageSize, bankId: nil)
     }
 
     /// Entry counts for every bank.

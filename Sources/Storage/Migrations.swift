@@ -108,6 +108,46 @@ enum Migrations {
             """,
             "CREATE INDEX bulwark_import_checkpoints_bank_id ON bulwark_import_checkpoints (bank_id)",
         ]),
+
+        // Text signals (URLs, domains, handles, wallets, keywords, URL digests) held by the same
+        // banks as hashes. Their own table because values are text of any length, not fixed-size
+        // digests; their changes are numbered from the same counter as hash entries and banks,
+        // so one lock orders every feed-changing transaction.
+        Migration(version: 2, name: "list entries in banks", statements: [
+            """
+            CREATE TABLE bulwark_list_entries (
+                id {ID},
+                bank_id BIGINT NOT NULL REFERENCES bulwark_banks (id) ON DELETE CASCADE,
+                signal_type TEXT NOT NULL CHECK (signal_type IN
+                    ('url', 'domain', 'handle', 'wallet', 'keyword', 'url-md5', 'url-sha256')),
+                value TEXT NOT NULL,
+                source TEXT,
+                external_id TEXT,
+                category TEXT,
+                added_at BIGINT NOT NULL,
+                added_by TEXT,
+                note TEXT,
+                enabled BOOLEAN NOT NULL,
+                change_seq BIGINT NOT NULL,
+                CONSTRAINT bulwark_list_entries_bank_signal_value_key UNIQUE (bank_id, signal_type, value)
+            )
+            """,
+            "CREATE UNIQUE INDEX bulwark_list_entries_change_seq ON bulwark_list_entries (change_seq)",
+            "CREATE INDEX bulwark_list_entries_bank_id ON bulwark_list_entries (bank_id, id)",
+            // Deleted list entries, kept so followers learn of the deletion.
+            """
+            CREATE TABLE bulwark_list_entry_tombstones (
+                entry_id BIGINT PRIMARY KEY,
+                bank_id BIGINT NOT NULL,
+                signal_type TEXT NOT NULL,
+                value TEXT NOT NULL,
+                deleted_at BIGINT NOT NULL,
+                change_seq BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX bulwark_list_entry_tombstones_change_seq ON bulwark_list_entry_tombstones (change_seq)",
+            "CREATE INDEX bulwark_list_entry_tombstones_bank_id ON bulwark_list_entry_tombstones (bank_id)",
+        ]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -131,8 +131,10 @@ public struct BankUpdate: Sendable, Hashable {
 public struct BankDeletion: Sendable, Hashable {
     /// The bank as it was just before deletion.
     public var bank: Bank
-    /// How many entries were removed with it.
+    /// How many hash entries were removed with it.
     public var entriesRemoved: Int64
+    /// How many list entries were removed with it.
+    public var listEntriesRemoved: Int64
     /// The change-feed sequence number that records the deletion.
     public var sequence: Int64
 }
@@ -275,6 +277,15 @@ public struct BatchResult: Sendable, Hashable {
     }
 
     public var insertedCount: Int { outcomes.count { if case .inserted = $0 { true } else { false } } }
+    /// Each row's entry id, new or existing, in input order (nil for an invalid row).
+    public var ids: [Int64?] {
+        outcomes.map { outcome in
+            switch outcome {
+            case .inserted(let id), .duplicate(let id): id
+            case .invalid: nil
+            }
+        }
+    }
     public var duplicateCount: Int { outcomes.count { if case .duplicate = $0 { true } else { false } } }
     /// The rows that were skipped, with their positions, for a report.
     public var invalidRows: [BatchRowError] {

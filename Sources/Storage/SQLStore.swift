@@ -17,13 +17,16 @@ import SQLKit
 /// feed-changing transactions are serialised, which SQLite does anyway; on PostgreSQL, writes of
 /// banks and entries from all processes queue on one row lock (reads are never blocked).
 ///
-/// Each bank and entry row carries `change_seq`, its latest sequence number; deletions leave a
-/// tombstone row with its own. `changes(after:)` is one statement over the four tables, so it
-/// reads one consistent snapshot.
+/// Each bank, entry and list-entry row carries `change_seq`, its latest sequence number; deletions
+/// leave a tombstone row with its own. `changes(after:)` is one statement over the four tables of
+/// the hash feed (entries, entry tombstones, banks, bank tombstones), and `listChanges(after:)`
+/// one over the list feed's four (list entries, list-entry tombstones, banks, bank tombstones),
+/// so each reads one consistent snapshot. The two feeds share the counter: together their
+/// numbers have no gaps, and each feed skips the numbers of the other's objects.
 public final class SQLStore: BulwarkStore {
     public let backend: StoreBackend
-    private let connector: any Connector
-    private let dialect: Dialect
+    let connector: any Connector
+    let dialect: Dialect
     private let logger: Logger
     /// When this process last wrote `last_used_at` for each key (milliseconds), to write it at
     /// most once per `touchInterval`.
@@ -57,7 +60,7 @@ public final class SQLStore: BulwarkStore {
 
     // MARK: - Plumbing
 
-    private func read<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws(StoreError) -> R {
+    func read<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws(StoreError) -> R {
         do {
             return try await connector.read(body)
         } catch {
@@ -65,7 +68,7 @@ public final class SQLStore: BulwarkStore {
         }
     }
 
-    private func write<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws(StoreError) -> R {
+    func write<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws(StoreError) -> R {
         do {
             return try await connector.write(body)
         } catch {
@@ -75,7 +78,7 @@ public final class SQLStore: BulwarkStore {
 
     /// Locks the change counter for the rest of the transaction and returns its value. Must be the
     /// first statement touching banks or entries in a feed-changing transaction.
-    private func lockCounter(_ db: any SQLDatabase) async throws -> Int64 {
+    func lockCounter(_ db: any SQLDatabase) async throws -> Int64 {
         let query: SQLQueryString = "SELECT value FROM bulwark_change_counter WHERE id = 1\(unsafeRaw: dialect.lockRowSuffix)"
         guard let value = try await db.raw(query).first(decodingColumn: "value", as: Int64.self) else {
             throw StoreError.schemaNotMigrated
@@ -83,7 +86,7 @@ public final class SQLStore: BulwarkStore {
         return value
     }
 
-    private func setCounter(_ db: any SQLDatabase, to value: Int64) async throws {
+    func setCounter(_ db: any SQLDatabase, to value: Int64) async throws {
         try await db.raw("UPDATE bulwark_change_counter SET value = \(bind: value) WHERE id = 1").run()
     }
 
@@ -96,9 +99,15 @@ public final class SQLStore: BulwarkStore {
     // MARK: - Schema
 
     public func migrate() async throws(StoreError) -> [AppliedMigration] {
+        try await migrate(through: Migrations.latestVersion)
+    }
+
+    /// Applies the migrations up to `version` only: tests use it to build a database as an older
+    /// Bulwark left it, then migrate it the rest of the way.
+    func migrate(through version: Int) async throws(StoreError) -> [AppliedMigration] {
         var applied: [AppliedMigration] = []
         let known = Migrations.latestVersion
-        for migration in Migrations.all {
+        for migration in Migrations.all where migration.version <= version {
             let didApply = try await write { db in
                 if let lock = self.dialect.migrationLock {
                     try await db.raw(SQLQueryString(lock)).run()
@@ -154,7 +163,7 @@ public final class SQLStore: BulwarkStore {
              updatedAt: Millis.date(try row.decode(column: "updated_at", as: Int64.self)))
     }
 
-    private func fetchBank(_ db: any SQLDatabase, id: Int64) async throws -> Bank {
+    func fetchBank(_ db: any SQLDatabase, id: Int64) async throws -> Bank {
         guard let row = try await db.raw("SELECT \(unsafeRaw: Self.bankColumns) FROM bulwark_banks WHERE id = \(bind: id)").first()
         else { throw StoreError.bankNotFound(.id(id)) }
         return try Self.decodeBank(row)
@@ -164,7 +173,7 @@ public final class SQLStore: BulwarkStore {
         try await db.raw("SELECT id FROM bulwark_banks WHERE name = \(bind: name)").first(decodingColumn: "id", as: Int64.self)
     }
 
-    private func requireBank(_ db: any SQLDatabase, id: Int64) async throws {
+    func requireBank(_ db: any SQLDatabase, id: Int64) async throws {
         guard try await db.raw("SELECT id FROM bulwark_banks WHERE id = \(bind: id)").first() != nil else {
             throw StoreError.bankNotFound(.id(id))
         }
@@ -269,9 +278,16 @@ public final class SQLStore: BulwarkStore {
             let sequence = base + 1
             let count = try await db.raw("SELECT COUNT(*) AS n FROM bulwark_entries WHERE bank_id = \(bind: id)")
                 .first(decodingColumn: "n", as: Int64.self) ?? 0
+            let listCount = try await db.raw("SELECT COUNT(*) AS n FROM bulwark_list_entries WHERE bank_id = \(bind: id)")
+                .first(decodingColumn: "n", as: Int64.self) ?? 0
             try await db.raw("DELETE FROM bulwark_entries WHERE bank_id = \(bind: id)").run()
-            // The bank's tombstone supersedes its entries' tombstones: followers drop the whole bank.
+            // The foreign key would cascade too; deleting explicitly does not depend on SQLite's
+            // `foreign_keys` pragma being on for whichever connection runs this.
+            try await db.raw("DELETE FROM bulwark_list_entries WHERE bank_id = \(bind: id)").run()
+            // The bank's tombstone supersedes its entries' tombstones: followers of both feeds
+            // drop the whole bank.
             try await db.raw("DELETE FROM bulwark_entry_tombstones WHERE bank_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM bulwark_list_entry_tombstones WHERE bank_id = \(bind: id)").run()
             try await db.raw("DELETE FROM bulwark_import_checkpoints WHERE bank_id = \(bind: id)").run()
             try await db.raw("DELETE FROM bulwark_banks WHERE id = \(bind: id)").run()
             try await db.raw("""
@@ -279,7 +295,7 @@ public final class SQLStore: BulwarkStore {
                 VALUES (\(bind: id), \(bind: bank.name), \(bind: Millis.now()), \(bind: sequence))
                 """).run()
             try await self.setCounter(db, to: sequence)
-            return BankDeletion(bank: bank, entriesRemoved: count, sequence: sequence)
+            return BankDeletion(bank: bank, entriesRemoved: count, listEntriesRemoved: listCount, sequence: sequence)
         }
     }
 
@@ -488,7 +504,7 @@ public final class SQLStore: BulwarkStore {
         try await read { db in try await self.fetchEntry(db, id: id) }
     }
 
-    private static let pageLimits = 1...100_000
+    static let pageLimits = 1...100_000
 
     public func entries(inBank bankId: Int64, after: Int64, limit: Int) async throws(StoreError) -> [BankEntry] {
         let limit = try Validate.limit(limit, name: "limit", allowed: Self.pageLimits)
@@ -608,7 +624,7 @@ public final class SQLStore: BulwarkStore {
         }
     }
 
-    private static let feedLimits = 1...100_000
+    static let feedLimits = 1...100_000
 
     public func changes(after sequence: Int64, limit: Int) async throws(StoreError) -> [Change] {
         let limit = try Validate.limit(limit, name: "limit", allowed: Self.feedLimits)
@@ -679,23 +695,7 @@ public final class SQLStore: BulwarkStore {
         let pageSize = try Validate.limit(pageSize, name: "page size", allowed: 1...1_000_000)
         // The sequence first: every change up to it is then visible to the reads that follow.
         let sequence = try await currentSequence()
-        let banks = try await read { db in
-            let filter: SQLQueryString = bankId.map { " WHERE id = \(bind: $0)" } ?? ""
-            return try await db.raw("""
-                SELECT id, name, enabled, pdq_threshold, is_negative, category, action, change_seq FROM bulwark_banks
-                """ + filter + " ORDER BY id").all().map { row in
-                BankState(sequence: try row.decode(column: "change_seq", as: Int64.self),
-                          id: try row.decode(column: "id", as: Int64.self),
-                          name: try row.decode(column: "name", as: String.self),
-                          enabled: try row.decode(column: "enabled", as: Bool.self),
-                          pdqThreshold: try row.decode(column: "pdq_threshold", as: Int.self),
-                          isNegative: try row.decode(column: "is_negative", as: Bool.self),
-                          category: try row.decode(column: "category", as: String?.self),
-                          action: try row.decode(column: "action", as: String?.self),
-                          deleted: false)
-            }
-        }
-        if let bankId, banks.isEmpty { throw .bankNotFound(.id(bankId)) }
+        let banks = try await bankStates(bankId: bankId)
         // Entries carry their bank's policy from the bank list just read, instead of a join per
         // page: each page is then a plain range scan of the primary key. An entry whose bank is
         // not in the list belongs to a bank created after it was read; its change is after
@@ -720,6 +720,29 @@ public final class SQLStore: BulwarkStore {
             return PageResult(items: page, cursor: rows.last?.id ?? after, isLast: rows.count < limit)
         }
         return Snapshot(sequence: sequence, banks: banks, entries: entries)
+    }
+
+    /// Every bank's current state (or one bank's, throwing `.bankNotFound` if it does not exist),
+    /// by id: the bank half of `loadAll` and `loadAllLists`.
+    func bankStates(bankId: Int64?) async throws(StoreError) -> [BankState] {
+        let banks = try await read { db in
+            let filter: SQLQueryString = bankId.map { " WHERE id = \(bind: $0)" } ?? ""
+            return try await db.raw("""
+                SELECT id, name, enabled, pdq_threshold, is_negative, category, action, change_seq FROM bulwark_banks
+                """ + filter + " ORDER BY id").all().map { row in
+                BankState(sequence: try row.decode(column: "change_seq", as: Int64.self),
+                          id: try row.decode(column: "id", as: Int64.self),
+                          name: try row.decode(column: "name", as: String.self),
+                          enabled: try row.decode(column: "enabled", as: Bool.self),
+                          pdqThreshold: try row.decode(column: "pdq_threshold", as: Int.self),
+                          isNegative: try row.decode(column: "is_negative", as: Bool.self),
+                          category: try row.decode(column: "category", as: String?.self),
+                          action: try row.decode(column: "action", as: String?.self),
+                          deleted: false)
+            }
+        }
+        if let bankId, banks.isEmpty { throw .bankNotFound(.id(bankId)) }
+        return banks
     }
 
     // MARK: - API keys
@@ -822,14 +845,14 @@ public final class SQLStore: BulwarkStore {
 
     // MARK: - Import checkpoints
 
-    private static func validate(_ checkpoint: CheckpointUpdate) throws(StoreError) {
+    static func validate(_ checkpoint: CheckpointUpdate) throws(StoreError) {
         _ = try Validate.requiredText(checkpoint.key, field: "checkpoint key", limit: Validate.checkpointKeyLimit)
         guard checkpoint.linesCommitted >= 0 else {
             throw .invalidField(field: "lines committed", reason: "it is negative")
         }
     }
 
-    private func upsertCheckpoint(_ db: any SQLDatabase, _ checkpoint: CheckpointUpdate, bankId: Int64) async throws {
+    func upsertCheckpoint(_ db: any SQLDatabase, _ checkpoint: CheckpointUpdate, bankId: Int64) async throws {
         try await db.raw("""
             INSERT INTO bulwark_import_checkpoints (key, bank_id, lines_committed, updated_at)
             VALUES (\(bind: checkpoint.key), \(bind: bankId), \(bind: checkpoint.linesCommitted), \(bind: Millis.now()))

@@ -28,6 +28,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A text field that is too long or contains characters the database cannot store.
     case invalidField(field: String, reason: String)
     case entryNotFound(Int64)
+    /// A list entry value the store refuses (empty, too long, a control character, a malformed
+    /// digest or handle). The value itself is not repeated: URL lists are as sensitive as hash lists.
+    case invalidListValue(signalType: ListSignalType, reason: String)
+    case listEntryNotFound(Int64)
     case apiKeyNotFound(Int64)
     /// A key with this hash already exists (a secret was reused or the hash computed twice).
     case apiKeyHashTaken
@@ -68,6 +72,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "invalid \(field): \(reason)"
         case .entryNotFound(let id):
             "no entry with id \(id); it may have been deleted"
+        case .invalidListValue(let signalType, let reason):
+            "invalid \(signalType) list entry: \(reason); \(Self.expectation(signalType))"
+        case .listEntryNotFound(let id):
+            "no list entry with id \(id); it may have been deleted"
         case .apiKeyNotFound(let id):
             "no API key with id \(id); list keys to see the ids that exist"
         case .apiKeyHashTaken:
@@ -93,6 +101,20 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "database error: \(reason)"
         case .shutDown:
             "the store has been shut down; this is a bug in the caller (an operation after shutdown)"
+        }
+    }
+
+    /// What a valid value of a list type looks like, for `invalidListValue`'s message.
+    private static func expectation(_ type: ListSignalType) -> String {
+        let text = "1–\(Validate.listValueBytes.upperBound) bytes without control characters"
+        return switch type {
+        case .url: "give the URL as the list has it, \(text)"
+        case .domain: "give the host or domain name (e.g. example.org), \(text)"
+        case .handle: "write it as platform:name (e.g. telegram:somechannel), \(text)"
+        case .wallet: "give the address as the list has it, \(text)"
+        case .keyword: "give the term or phrase, \(text)"
+        case .urlMD5: "expected the MD5 of the canonical URL as 32 hex characters (0-9, a-f)"
+        case .urlSHA256: "expected the SHA-256 of the canonical URL as 64 hex characters (0-9, a-f)"
         }
     }
 }

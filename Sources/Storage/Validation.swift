@@ -71,6 +71,62 @@ enum Validate {
         return value.lowercased()
     }
 
+    /// The longest list value, in UTF-8 bytes: longer than any real URL a hotline lists (browsers
+    /// and crawlers give up near 2,000), short enough for a unique index on both databases.
+    static let listValueBytes = 1...2_048
+
+    /// A list entry's value as stored: trimmed of surrounding whitespace, 1–2048 UTF-8 bytes, no
+    /// control characters (a tab or line break inside a URL or handle is a copying error, and NUL
+    /// cannot be stored by PostgreSQL); `url-md5`/`url-sha256` must be hex of their length and
+    /// are lowercased; a handle must be `platform:name` with both parts present. Messages say
+    /// where the problem is but never repeat the value.
+    static func listValue(_ raw: String, type: ListSignalType) throws(StoreError) -> String {
+        let scalars = raw.unicodeScalars
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, scalars[start].properties.isWhitespace { start = scalars.index(after: start) }
+        while end > start, scalars[scalars.index(before: end)].properties.isWhitespace { end = scalars.index(before: end) }
+        let value = String(scalars[start..<end])
+        let bytes = value.utf8.count
+        guard bytes > 0 else {
+            throw .invalidListValue(signalType: type, reason: raw.isEmpty ? "it is empty" : "it is only whitespace")
+        }
+        guard listValueBytes.contains(bytes) else {
+            throw .invalidListValue(signalType: type, reason: "it has \(bytes) bytes in UTF-8; the limit is \(listValueBytes.upperBound)")
+        }
+        for (position, scalar) in value.unicodeScalars.enumerated() where scalar.properties.generalCategory == .control {
+            throw .invalidListValue(signalType: type, reason: "character \(position + 1) is the control character "
+                + "U+\(String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4))")
+        }
+        switch type {
+        case .urlMD5, .urlSHA256:
+            let expected = type.hexLength ?? 0
+            let count = value.unicodeScalars.count
+            guard count == expected else {
+                throw .invalidListValue(signalType: type, reason: "it has \(count) characters")
+            }
+            for (position, scalar) in value.unicodeScalars.enumerated() where !scalar.isASCII || Hex.nibble(UInt8(scalar.value)) == nil {
+                throw .invalidListValue(signalType: type, reason: "character \(position + 1) is not a hex digit")
+            }
+            return value.lowercased()
+        case .handle:
+            // Bytes, not Characters: a ':' followed by a combining mark is one Character.
+            let utf8 = Array(value.utf8)
+            guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else {
+                throw .invalidListValue(signalType: type, reason: "it has no ':' between the platform and the name")
+            }
+            guard colon > 0 else {
+                throw .invalidListValue(signalType: type, reason: "the platform before the ':' is empty")
+            }
+            guard colon + 1 < utf8.count else {
+                throw .invalidListValue(signalType: type, reason: "the name after the ':' is empty")
+            }
+            return value
+        case .url, .domain, .wallet, .keyword:
+            return value
+        }
+    }
+
     /// A hash value's binary form, from hex in either case.
     static func hashBytes(_ value: String, signalType: SignalType) throws(StoreError) -> [UInt8] {
         let utf8 = value.utf8
@@ -119,5 +175,12 @@ enum Hex {
             }
             return i
         }
+    }
+}
+
+extension String {
+    /// The string with leading zeros up to `width` characters (for `U+000A`).
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -5,7 +5,7 @@ import Storage
 
 struct BankCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bank", abstract: "Create and list banks; import and export hash lists.",
+        commandName: "bank", abstract: "Create and list banks; import and export hash lists and list entries (URLs, domains, handles…).",
         subcommands: [Create.self, List.self, Import.self, Export.self])
 
     struct Create: AsyncParsableCommand {
@@ -36,7 +36,7 @@ struct BankCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List banks with their entry counts.")
+        static let configuration = CommandConfiguration(abstract: "List banks with their hash and list entry counts.")
         @OptionGroup var storeOptions: StoreOptions
 
         func run() async throws {
@@ -44,10 +44,16 @@ struct BankCommand: AsyncParsableCommand {
             do {
                 let banks = try await store.listBanks()
                 let counts = try await store.entryCounts(bankId: nil)
-                print("ID     NAME                            ENABLED  THRESHOLD  NEGATIVE  ENTRIES")
+                let listCounts = try await store.listEntryCounts(bankId: nil)
+                // ENTRIES counts hashes; LIST ENTRIES counts URLs, domains, handles, wallets,
+                // keywords and URL digests, with the types present (e.g. "120 (url 100, domain 20)").
+                print("ID     NAME                            ENABLED  THRESHOLD  NEGATIVE  ENTRIES     LIST ENTRIES")
                 for bank in banks {
                     let total = counts.filter { $0.bankId == bank.id }.reduce(Int64(0)) { $0 + $1.total }
-                    print("\(pad(String(bank.id), 6)) \(pad(bank.name, 31)) \(pad(bank.enabled ? "yes" : "no", 8)) \(pad(String(bank.pdqThreshold), 10)) \(pad(bank.isNegative ? "yes" : "no", 9)) \(total)")
+                    let lists = listCounts.filter { $0.bankId == bank.id }
+                    let listTotal = lists.reduce(Int64(0)) { $0 + $1.total }
+                    let byType = lists.isEmpty ? "" : " (" + lists.map { "\($0.signalType) \($0.total)" }.joined(separator: ", ") + ")"
+                    print("\(pad(String(bank.id), 6)) \(pad(bank.name, 31)) \(pad(bank.enabled ? "yes" : "no", 8)) \(pad(String(bank.pdqThreshold), 10)) \(pad(bank.isNegative ? "yes" : "no", 9)) \(pad(String(total), 11)) \(listTotal)\(byType)")
                 }
             } catch {
                 await store.shutdown()
@@ -59,18 +65,19 @@ struct BankCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import hash lists into a bank (streamed, batched, idempotent, resumable).",
+            abstract: "Import hash lists or list entries into a bank (streamed, batched, idempotent, resumable).",
             discussion: """
-                Formats: hashes (one per line), csv (with a header naming columns), jsonl, threatexchange. \
+                Formats: hashes (one per line), csv (with a header naming columns), jsonl, threatexchange, \
+                lists (`TYPE VALUE` per line: url, domain, handle, wallet, keyword, url-md5, url-sha256, or pdq, md5, sha256). \
                 Importing the same file twice adds nothing. An interrupted import continues with --resume. \
                 See docs/lists.md.
                 """)
         @OptionGroup var storeOptions: StoreOptions
         @Option(help: "The bank to import into.")
         var bank: String
-        @Option(help: "hashes, csv, jsonl or threatexchange (default: from the file name, else hashes).")
+        @Option(help: "hashes, csv, jsonl, threatexchange or lists (default: from the file name, else hashes).")
         var format: String?
-        @Option(help: "pdq, md5 or sha256 for lines that do not say (64 hex digits are read as PDQ unless this says sha256).")
+        @Option(help: "pdq, md5 or sha256 for lines that do not say (64 hex digits are read as PDQ unless this says sha256); not for --format lists.")
         var signalType: String?
         @Option(help: "Source recorded on each entry (e.g. ncmec, stopncii).")
         var source: String?
@@ -137,11 +144,13 @@ struct BankCommand: AsyncParsableCommand {
     }
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Export a bank's entries (to standard output unless --output).")
+        static let configuration = CommandConfiguration(
+            abstract: "Export a bank's entries (to standard output unless --output).",
+            discussion: "Only the lists format carries list entries (URLs, domains, handles…); it writes the bank's hashes too.")
         @OptionGroup var storeOptions: StoreOptions
         @Option(help: "The bank to export.")
         var bank: String
-        @Option(help: "hashes, csv or jsonl.")
+        @Option(help: "jsonl, csv, hashes, threatexchange or lists.")
         var format = "jsonl"
         @Option(help: "File to write instead of standard output.")
         var output: String?
@@ -156,7 +165,16 @@ struct BankCommand: AsyncParsableCommand {
                 let summary = output == nil
                     ? try await exporter.export(bankId: target.id, options: options, toFileDescriptor: 1)
                     : try await exporter.export(bankId: target.id, options: options, toFile: output!)
-                _ = summary
+                if summary.entriesUnrepresentable > 0 {
+                    warn("\(summary.entriesUnrepresentable) list entries were left out: their values contain a space or tab "
+                         + "followed by '#', which the lists format reads as the start of a comment")
+                }
+                if !listFormat.carriesListEntries {
+                    let listTotal = try await store.listEntryCounts(bankId: target.id).reduce(Int64(0)) { $0 + $1.total }
+                    if listTotal > 0 {
+                        warn("the bank also holds \(listTotal) list entries (URLs, domains, handles…), which only --format lists exports")
+                    }
+                }
             } catch {
                 await store.shutdown()
                 throw ValidationError("\(error)")
@@ -164,6 +182,10 @@ struct BankCommand: AsyncParsableCommand {
             await store.shutdown()
         }
     }
+}
+
+private func warn(_ message: String) {
+    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
 }
 
 private func pad(_ text: String, _ width: Int) -> String {
