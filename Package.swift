@@ -88,7 +88,7 @@ let package = Package(
 
         // The in-memory match engine: index loaded from storage, following its change feed.
         .target(name: "Matching", dependencies: [
-            "PDQ", "HashIndex", "Storage", .product(name: "Logging", package: "swift-log"),
+            "PDQ", "HashIndex", "Storage", "Signals", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPathFlags),
 
         // Text signals: pure modules, quick to build and test on their own.
@@ -109,7 +109,7 @@ let package = Package(
 
         // The HTTP service (Hummingbird 2): /v1 API, HMA-compatible routes, health, metrics.
         .target(name: "BulwarkServer", dependencies: [
-            "PDQ", "MediaDecode", "MediaHashing", "Matching", "Storage", "BankIO",
+            "PDQ", "MediaDecode", "MediaHashing", "Matching", "Storage", "BankIO", "Signals",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -38,29 +38,35 @@ public enum BulwarkServer {
     /// HMA-compatible routes, with the index loading and following the change feed as a service.
     public static func makeApplication(
         configuration: ServerConfiguration, store: any BulwarkStore, engine: MatchEngine,
-        registry: PrometheusCollectorRegistry? = nil, logger: Logger
+        lists: ListFollower? = nil, registry: PrometheusCollectorRegistry? = nil, logger: Logger
     ) -> some ApplicationProtocol {
-        let router = buildRouter(configuration: configuration, store: store, engine: engine, registry: registry)
+        let lists = lists ?? ListFollower(store: store, logger: logger)
+        let router = buildRouter(configuration: configuration, store: store, engine: engine, lists: lists, registry: registry)
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bulwark"),
             logger: logger)
         app.addServices(IndexService(engine: engine, interval: configuration.pollInterval, logger: logger))
+        app.addServices(ListService(lists: lists, interval: configuration.pollInterval, logger: logger))
         return app
     }
 
     /// The router alone (tests drive it without a socket).
     public static func buildRouter(
         configuration: ServerConfiguration, store: any BulwarkStore, engine: MatchEngine,
-        registry: PrometheusCollectorRegistry? = nil
+        lists: ListFollower? = nil, registry: PrometheusCollectorRegistry? = nil
     ) -> Router<BulwarkRequestContext> {
+        // Without a follower from the application (tests drive the router alone), lists load on
+        // first use and readiness does not wait for them.
+        let followsLists = lists != nil
+        let lists = lists ?? ListFollower(store: store)
         let router = Router(context: BulwarkRequestContext.self)
         router.addMiddleware {
             MetricsMiddleware()
         }
         router.get("healthz") { _, _ in HealthJSON(status: "ok") }
         router.get("readyz") { _, _ -> Response in
-            let ready = engine.isReady
+            let ready = engine.isReady && (!followsLists || lists.isReady)
             let body = #"{"status":"\#(ready ? "ready" : "loading")"}"#
             return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: .init(string: body)))
@@ -76,6 +82,7 @@ public enum BulwarkServer {
         let v1 = router.group("v1").add(middleware: APIKeyMiddleware(store: store, cache: cache))
         V1Routes(store: store, engine: engine, configuration: configuration).register(on: v1)
         ImportExportRoutes(store: store, maxImportBytes: configuration.maxImportBytes).register(on: v1)
+        TextRoutes(lists: lists).register(on: v1)
         HMARoutes(store: store, engine: engine, configuration: configuration).register(on: router, auth: APIKeyMiddleware(store: store, cache: cache))
         return router
     }
@@ -101,6 +108,28 @@ struct IndexService: Service {
         }
         await cancelWhenGracefulShutdown {
             await engine.follow(every: interval)
+        }
+    }
+}
+
+/// Loads the text lists, then follows the list change feed until shutdown.
+struct ListService: Service {
+    let lists: ListFollower
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled {
+            do {
+                try await lists.load()
+                break
+            } catch {
+                logger.error("loading the text lists failed; retrying in 2 s", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(2))
+            }
+        }
+        await cancelWhenGracefulShutdown {
+            await lists.follow(every: interval)
         }
     }
 }

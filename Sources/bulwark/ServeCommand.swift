@@ -7,6 +7,7 @@ import Matching
 import MediaDecode
 import Metrics
 import Prometheus
+import Signals
 import Storage
 
 struct ServeCommand: AsyncParsableCommand {
@@ -45,7 +46,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(name: .customLong("lexicon"), help: ArgumentHelp(
+        "A lexicon file for /v1/text/scan, added to the built-in commerce and off-platform lexicon. Repeatable.", valueName: "file"))
+    var lexicons: [String] = []
+
     func run() async throws {
+        var lexicon = Lexicon.builtIn
+        for path in lexicons {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw ValidationError("cannot read lexicon file \(path) as UTF-8 text.")
+            }
+            do { lexicon.merge(try Lexicon(parsing: text)) } catch { throw ValidationError("\(path): \(error)") }
+        }
         var logger = Logger(label: "bulwark")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let registry = PrometheusCollectorRegistry()
@@ -64,7 +76,9 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port, maxMediaBytes: maxUploadBytes,
             decodeLimits: DecodeLimits(maxPixels: maxPixels, maxBytes: maxUploadBytes),
             pollInterval: .milliseconds(pollMilliseconds))
-        let app = BulwarkServer.makeApplication(configuration: configuration, store: store, engine: engine, registry: registry, logger: logger)
+        let lists = ListFollower(store: store, lexicon: lexicon, logger: logger)
+        let app = BulwarkServer.makeApplication(configuration: configuration, store: store, engine: engine, lists: lists,
+                                                registry: registry, logger: logger)
         do {
             try await app.runService()
         } catch {
