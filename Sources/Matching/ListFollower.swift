@@ -65,7 +65,7 @@ public final class ListFollower: Sendable {
     /// Adds one stored entry; true when its value could not be read as its type.
     private static func add(_ entry: ListEntryState, to lists: inout SignalLists) -> Bool {
         guard let type = ListType(rawValue: entry.signalType.rawValue) else { return true }
-        return lists.add(Signals.ListEntry(id: entry.id, bankId: entry.bankId, type: type, value: entry.value)) != nil
+        return lists.add(ListItem(id: entry.id, bankId: entry.bankId, type: type, value: entry.value)) != nil
     }
 
     /// Applies list changes recorded since the last poll; returns how many were applied.

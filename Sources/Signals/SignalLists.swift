@@ -20,7 +20,7 @@ public enum ListType: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 /// One list entry as loaded: the value exactly as the list wrote it, and where it came from.
-public struct ListEntry: Sendable, Hashable {
+public struct ListItem: Sendable, Hashable {
     public var id: Int64
     public var bankId: Int64
     public var type: ListType
@@ -52,8 +52,8 @@ public struct ListBank: Sendable, Hashable {
 }
 
 /// A list entry that cannot be matched, with the reason (reported at load, never fatal).
-public struct ListEntryProblem: Sendable, Hashable, CustomStringConvertible {
-    public var entry: ListEntry
+public struct ListItemProblem: Sendable, Hashable, CustomStringConvertible {
+    public var entry: ListItem
     public var reason: String
     public var description: String { "\(entry.type.rawValue) \(entry.value): \(reason)" }
 }
@@ -69,7 +69,7 @@ public struct SignalLists: Sendable {
     private var index: [String: [Int64]] = [:]
     /// Keywords by their first word (lower case), with all their words.
     private var keywordIndex: [String: [(words: [String], id: Int64)]] = [:]
-    public private(set) var entries: [Int64: ListEntry] = [:]
+    public private(set) var entries: [Int64: ListItem] = [:]
     public private(set) var banks: [Int64: ListBank] = [:]
     private var keysById: [Int64: [String]] = [:]
     public private(set) var hasURLDigests = false
@@ -89,7 +89,7 @@ public struct SignalLists: Sendable {
     /// Adds (or replaces) an entry. Returns a problem when the value cannot be matched as its type
     /// says (the entry is still kept under its literal value, so nothing is silently lost).
     @discardableResult
-    public mutating func add(_ entry: ListEntry) -> ListEntryProblem? {
+    public mutating func add(_ entry: ListItem) -> ListItemProblem? {
         if entries[entry.id] != nil { remove(entryId: entry.id) }
         let (keys, problem) = Self.keys(for: entry)
         entries[entry.id] = entry
@@ -124,9 +124,9 @@ public struct SignalLists: Sendable {
     // MARK: - Keys
 
     /// The lookup keys of a list entry.
-    static func keys(for entry: ListEntry) -> ([String], ListEntryProblem?) {
+    static func keys(for entry: ListItem) -> ([String], ListItemProblem?) {
         let value = entry.value.trimmingASCIIWhitespace()
-        func problem(_ reason: String) -> ListEntryProblem { ListEntryProblem(entry: entry, reason: reason) }
+        func problem(_ reason: String) -> ListItemProblem { ListItemProblem(entry: entry, reason: reason) }
         switch entry.type {
         case .url:
             guard let url = CanonicalURL.parse(value) else {
@@ -184,7 +184,7 @@ public struct SignalLists: Sendable {
 
     /// One match of a finding or keyword against an entry.
     public struct Match: Sendable, Hashable {
-        public var entry: ListEntry
+        public var entry: ListItem
         public var bank: ListBank
         /// What in the post matched, canonical (the URL, handle, wallet, or keyword words).
         public var target: String

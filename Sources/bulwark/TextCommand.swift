@@ -61,7 +61,7 @@ struct TextSignalOptions: ParsableArguments {
                 printError("\(path): \(error)")
             }
             for entry in entries {
-                if let problem = signalLists.add(ListEntry(id: nextEntry, bankId: bankId, type: entry.type, value: entry.value)) {
+                if let problem = signalLists.add(ListItem(id: nextEntry, bankId: bankId, type: entry.type, value: entry.value)) {
                     printError("\(path): line \(entry.line): \(problem.reason)")
                 }
                 nextEntry += 1
@@ -197,7 +197,7 @@ struct TextEvalCommand: ParsableCommand {
         var lists = SignalLists()
         lists.setBank(ListBank(id: 1, name: "eval"))
         for (k, entry) in ListFile.parse(corpus.listFile).entries.enumerated() {
-            lists.add(ListEntry(id: Int64(k + 1), bankId: 1, type: entry.type, value: entry.value))
+            lists.add(ListItem(id: Int64(k + 1), bankId: 1, type: entry.type, value: entry.value))
         }
         var lexicon = Lexicon.builtIn
         lexicon.merge(try Lexicon(parsing: corpus.lexiconFile))

@@ -10,13 +10,13 @@ struct ListMatchingTests {
         lists.setBank(ListBank(id: 1, name: "hotline"))
         var id: Int64 = 1
         for entry in ListFile.parse(lines).entries {
-            lists.add(ListEntry(id: id, bankId: 1, type: entry.type, value: entry.value))
+            lists.add(ListItem(id: id, bankId: 1, type: entry.type, value: entry.value))
             id += 1
         }
         if let negative {
             lists.setBank(ListBank(id: 2, name: "allow", isNegative: true))
             for entry in ListFile.parse(negative).entries {
-                lists.add(ListEntry(id: id, bankId: 2, type: entry.type, value: entry.value))
+                lists.add(ListItem(id: id, bankId: 2, type: entry.type, value: entry.value))
                 id += 1
             }
         }
@@ -100,7 +100,7 @@ struct ListMatchingTests {
     @Test func entriesThatCannotBeReadAreReportedNotLost() {
         var lists = SignalLists()
         lists.setBank(ListBank(id: 1, name: "b"))
-        let problem = lists.add(ListEntry(id: 1, bankId: 1, type: .wallet, value: "1NotAValidAddress"))
+        let problem = lists.add(ListItem(id: 1, bankId: 1, type: .wallet, value: "1NotAValidAddress"))
         #expect(problem != nil)
         #expect(lists.count == 1)
     }

@@ -71,7 +71,7 @@ struct ScoringTests {
         var lists = SignalLists()
         lists.setBank(ListBank(id: 1, name: "eval"))
         for (k, e) in ListFile.parse(corpus.listFile).entries.enumerated() {
-            lists.add(ListEntry(id: Int64(k + 1), bankId: 1, type: e.type, value: e.value))
+            lists.add(ListItem(id: Int64(k + 1), bankId: 1, type: e.type, value: e.value))
         }
         var lexicon = Lexicon.builtIn
         lexicon.merge(try! Lexicon(parsing: corpus.lexiconFile))

@@ -31,7 +31,7 @@ var lists = SignalLists()
 lists.setBank(ListBank(id: 1, name: "bench"))
 var id: Int64 = 1
 for entry in ListFile.parse(corpus.listFile).entries {
-    lists.add(ListEntry(id: id, bankId: 1, type: entry.type, value: entry.value))
+    lists.add(ListItem(id: id, bankId: 1, type: entry.type, value: entry.value))
     id += 1
 }
 var rng = SystemRandomNumberGenerator()
@@ -39,11 +39,11 @@ let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
 while id <= Int64(entryCount) {
     let token = String((0..<12).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
     switch id % 5 {
-    case 0: lists.add(ListEntry(id: id, bankId: 1, type: .url, value: "https://files-\(token).example.net/f/\(token)"))
-    case 1: lists.add(ListEntry(id: id, bankId: 1, type: .domain, value: "\(token)-share.example.org"))
-    case 2: lists.add(ListEntry(id: id, bankId: 1, type: .handle, value: "telegram:t\(token)"))
-    case 3: lists.add(ListEntry(id: id, bankId: 1, type: .keyword, value: "k\(token)"))
-    default: lists.add(ListEntry(id: id, bankId: 1, type: .url, value: "https://t.me/+\(token)AbC"))
+    case 0: lists.add(ListItem(id: id, bankId: 1, type: .url, value: "https://files-\(token).example.net/f/\(token)"))
+    case 1: lists.add(ListItem(id: id, bankId: 1, type: .domain, value: "\(token)-share.example.org"))
+    case 2: lists.add(ListItem(id: id, bankId: 1, type: .handle, value: "telegram:t\(token)"))
+    case 3: lists.add(ListItem(id: id, bankId: 1, type: .keyword, value: "k\(token)"))
+    default: lists.add(ListItem(id: id, bankId: 1, type: .url, value: "https://t.me/+\(token)AbC"))
     }
     id += 1
 }
