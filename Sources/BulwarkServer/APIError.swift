@@ -1,4 +1,5 @@
 import Foundation
+import Signals
 import HTTPTypes
 import Hummingbird
 import MediaHashing
@@ -111,24 +112,7 @@ public enum APIError: Error, HTTPResponseError, Sendable {
 public enum JSONText {
     /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped, and
     /// U+2028/U+2029 too, so hostile text (a file name, an error from a library) cannot break a
-    /// line-per-record format or a script that embeds the JSON.
-    public static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// line-per-record format or a script that embeds the JSON. One implementation serves the
+    /// whole project: `Signals.JSONString.quote`.
+    public static func quote(_ text: String) -> String { JSONString.quote(text) }
 }

@@ -111,6 +111,9 @@ public enum Extractor {
         return (Finding(kind: .email, value: value, span: view.originalRange(of: start..<candidate.end)), candidate.end)
     }
 
+    /// Words between a mention and the platform named after it ("@name on telegram").
+    static let mentionLinks: Set<String> = ["on", "in", "via", "at"]
+
     /// "@name (telegram)", "@name on tg": a mention with the platform named after it. A bare
     /// "@name" is an on-platform mention and is not reported.
     static func mention(_ b: [UInt8], at: Int, _ view: TextView, _ strength: Finding.Strength) -> (Finding, Int)? {
@@ -122,7 +125,7 @@ public enum Extractor {
         while j < b.count, hops < 4 {
             while j < b.count, b[j] == 0x20 || b[j] == 0x28 || b[j] == 0x2D || b[j] == 0x2C || b[j] == 0x5B { j += 1 }
             let (word, wordEnd) = lowerWord(b, at: j)
-            if ["on", "in", "via", "at", "@"].contains(word) { j = wordEnd; hops += 1; continue }
+            if mentionLinks.contains(word) { j = wordEnd; hops += 1; continue }
             if let platform = Services.proseNames[word], platform != "signal" || word == "signal" {
                 let handleName = name.lowercased()
                 guard Services.isPlausibleName(handleName, platform: platform) else { return nil }

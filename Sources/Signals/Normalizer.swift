@@ -212,8 +212,8 @@ public enum Normalizer {
     private static func fangedScheme(_ b: [UInt8], at i: Int) -> Int? {
         guard i + 4 < b.count, (b[i + 3] | 0x20) == 0x70 else { return nil }
         let m1 = ASCII.lower(b[i + 1]), m2 = ASCII.lower(b[i + 2])
-        let masks: Set<UInt8> = [0x78, 0x2A, 0x74, 0x5F, 0x2D, 0x2E]  // x * t _ - .
-        guard masks.contains(m1), masks.contains(m2), !(m1 == 0x74 && m2 == 0x74) else { return nil }
+        func isMask(_ c: UInt8) -> Bool { c == 0x78 || c == 0x2A || c == 0x74 || c == 0x5F || c == 0x2D || c == 0x2E }  // x * t _ - .
+        guard isMask(m1), isMask(m2), !(m1 == 0x74 && m2 == 0x74) else { return nil }
         var j = i + 4
         if j < b.count, (b[j] | 0x20) == 0x73 { j += 1 }
         guard j < b.count, b[j] == 0x3A || b[j] == 0x5B || b[j] == 0x28 else { return nil }

@@ -44,14 +44,20 @@ extension TextScanner.Result {
 
 /// Minimal JSON text helpers for the hot path (no Foundation encoder per post).
 public enum JSONString {
-    /// A JSON string literal, escaping quotes, backslashes and control characters; other
-    /// characters pass through as UTF-8. Safe to embed in HTML only after HTML escaping.
+    /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped, and
+    /// U+2028/U+2029 too, so hostile text cannot break a line-per-record format or a script that
+    /// embeds the JSON. Other characters pass through as UTF-8. Safe to embed in HTML only after
+    /// HTML escaping.
     public static func quote(_ s: String) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(s.utf8.count + 2)
-        out.append(0x22)
         let hex = Array("0123456789abcdef".utf8)
-        for b in s.utf8 {
+        let utf8 = Array(s.utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count + 2)
+        out.append(0x22)
+        var i = 0
+        while i < utf8.count {
+            let b = utf8[i]
+            i += 1
             switch b {
             case 0x22: out += [0x5C, 0x22]
             case 0x5C: out += [0x5C, 0x5C]
@@ -60,6 +66,10 @@ public enum JSONString {
             case 0x09: out += [0x5C, 0x74]
             case 0..<0x20, 0x7F:
                 out += [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]]
+            case 0xE2 where i + 1 < utf8.count && utf8[i] == 0x80 && (utf8[i + 1] == 0xA8 || utf8[i + 1] == 0xA9):
+                // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR.
+                out += [0x5C, 0x75, 0x32, 0x30, 0x32, utf8[i + 1] == 0xA8 ? 0x38 : 0x39]
+                i += 2
             default: out.append(b)
             }
         }

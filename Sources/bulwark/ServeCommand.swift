@@ -51,13 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
     var lexicons: [String] = []
 
     func run() async throws {
-        var lexicon = Lexicon.builtIn
-        for path in lexicons {
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                throw ValidationError("cannot read lexicon file \(path) as UTF-8 text.")
-            }
-            do { lexicon.merge(try Lexicon(parsing: text)) } catch { throw ValidationError("\(path): \(error)") }
-        }
+        let lexicon = try loadLexicon(files: lexicons)
         var logger = Logger(label: "bulwark")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let registry = PrometheusCollectorRegistry()

@@ -70,19 +70,26 @@ struct TextSignalOptions: ParsableArguments {
         if strictLists && problems > 0 {
             throw ValidationError("\(problems) malformed list line(s); fix them or drop --strict-lists.")
         }
-        var lexicon = noDefaultLexicon ? Lexicon() : Lexicon.builtIn
-        for path in lexicons {
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                throw ValidationError("cannot read lexicon file \(path) as UTF-8 text.")
-            }
-            do {
-                lexicon.merge(try Lexicon(parsing: text))
-            } catch {
-                throw ValidationError("\(path): \(error)")
-            }
-        }
+        let lexicon = try loadLexicon(files: lexicons, startingFrom: noDefaultLexicon ? Lexicon() : .builtIn)
         return TextScanner(lists: signalLists, lexicon: lexicon)
     }
+}
+
+/// The lexicon files merged onto `base`, in order; a file that cannot be read or parsed is an
+/// error naming it (and the line). Shared by `text scan` and `serve`.
+func loadLexicon(files: [String], startingFrom base: Lexicon = .builtIn) throws -> Lexicon {
+    var lexicon = base
+    for path in files {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("cannot read lexicon file \(path) as UTF-8 text.")
+        }
+        do {
+            lexicon.merge(try Lexicon(parsing: text))
+        } catch {
+            throw ValidationError("\(path): \(error)")
+        }
+    }
+    return lexicon
 }
 
 func printError(_ message: String) {
