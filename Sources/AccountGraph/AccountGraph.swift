@@ -325,7 +325,10 @@ public struct AccountGraph {
     mutating func merge(_ x: UInt32, _ y: UInt32) {
         guard x != y else { return }
         let xs = members[x] ?? [x], ys = members[y] ?? [y]
-        let (keep, drop, moved) = xs.count >= ys.count ? (x, y, ys) : (y, x, xs)
+        // The smaller group is renamed (each account moves O(log n) times); on a tie the actor
+        // keeps the name of its older account.
+        let keepX = xs.count != ys.count ? xs.count > ys.count : x < y
+        let (keep, drop, moved) = keepX ? (x, y, ys) : (y, x, xs)
         for account in moved { actorOf[Int(account)] = keep }
         members[keep, default: [keep]].append(contentsOf: moved)
         members[drop] = nil
@@ -402,15 +405,15 @@ public struct AccountGraph {
 }
 
 extension LinkingConfiguration {
-    /// As `combine`, for joining accounts: avatars count as weak evidence here (a popular picture
-    /// must not join strangers, and a trader's altered avatar joins only with something else).
+    /// As `combine`, for joining accounts: only kinds that `linksAlone` can join by themselves;
+    /// a shared device, picture or network joins only with a second kind beside it.
     func combineForLink(_ byKind: [SignalKind: Double]) -> Double {
         var miss = 1.0
         var strong = false
         var weakKinds = 0
         for (kind, weight) in byKind where weight > 0 {
             miss *= 1 - weight
-            if kind != .avatar && policy(kind).strong && weight >= 0.5 { strong = true } else { weakKinds += 1 }
+            if policy(kind).linksAlone && weight >= 0.5 { strong = true } else if weight >= minimumCorroboration { weakKinds += 1 }
         }
         let score = 1 - miss
         return strong || weakKinds >= 2 ? score : min(score, uncorroboratedCap)

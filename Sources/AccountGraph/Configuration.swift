@@ -15,29 +15,37 @@ public struct LinkingConfiguration: Sendable, Hashable {
         /// the weight falls as `allowance / n`, unless most of the accounts that carry it are
         /// banned (a trader's wallet on forty banned accounts is not "common").
         public var allowance: Int
+        /// Whether this kind alone joins two accounts into one actor. Values people own (a
+        /// wallet, a handle, an e-mail, a payment card) do; values people share without knowing
+        /// each other (a kiosk's device, a picture, a network) need a second kind beside them.
+        public var linksAlone: Bool
 
-        public init(weight: Double, strong: Bool, allowance: Int) {
+        public init(weight: Double, strong: Bool, allowance: Int, linksAlone: Bool) {
             self.weight = weight
             self.strong = strong
             self.allowance = allowance
+            self.linksAlone = linksAlone
         }
     }
 
     public var kinds: [SignalKind: KindPolicy] = [
-        .handle: KindPolicy(weight: 0.9, strong: true, allowance: 12),
-        .invite: KindPolicy(weight: 0.9, strong: true, allowance: 12),
-        .link: KindPolicy(weight: 0.75, strong: true, allowance: 8),
-        .domain: KindPolicy(weight: 0.3, strong: false, allowance: 4),
-        .wallet: KindPolicy(weight: 0.95, strong: true, allowance: 12),
-        .email: KindPolicy(weight: 0.9, strong: true, allowance: 4),
-        .phone: KindPolicy(weight: 0.8, strong: true, allowance: 4),
-        .device: KindPolicy(weight: 0.8, strong: true, allowance: 4),
-        .ip: KindPolicy(weight: 0.3, strong: false, allowance: 3),
-        .payment: KindPolicy(weight: 0.95, strong: true, allowance: 4),
-        .avatar: KindPolicy(weight: 0.8, strong: true, allowance: 4),
-        .bio: KindPolicy(weight: 0.5, strong: false, allowance: 4),
-        .handlePattern: KindPolicy(weight: 0.35, strong: false, allowance: 3),
+        .handle: KindPolicy(weight: 0.9, strong: true, allowance: 12, linksAlone: true),
+        .invite: KindPolicy(weight: 0.9, strong: true, allowance: 12, linksAlone: true),
+        .link: KindPolicy(weight: 0.75, strong: true, allowance: 8, linksAlone: true),
+        .domain: KindPolicy(weight: 0.3, strong: false, allowance: 4, linksAlone: false),
+        .wallet: KindPolicy(weight: 0.95, strong: true, allowance: 12, linksAlone: true),
+        .email: KindPolicy(weight: 0.9, strong: true, allowance: 4, linksAlone: true),
+        .phone: KindPolicy(weight: 0.8, strong: true, allowance: 4, linksAlone: true),
+        .device: KindPolicy(weight: 0.8, strong: true, allowance: 4, linksAlone: false),
+        .ip: KindPolicy(weight: 0.3, strong: false, allowance: 3, linksAlone: false),
+        .payment: KindPolicy(weight: 0.95, strong: true, allowance: 4, linksAlone: true),
+        .avatar: KindPolicy(weight: 0.8, strong: false, allowance: 4, linksAlone: false),
+        .bio: KindPolicy(weight: 0.5, strong: false, allowance: 4, linksAlone: false),
+        .handlePattern: KindPolicy(weight: 0.35, strong: false, allowance: 3, linksAlone: false),
     ]
+
+    /// Weak evidence lighter than this does not count as the second kind that corroborates.
+    public var minimumCorroboration: Double = 0.1
 
     /// Avatars within this PDQ distance are compared at all (the exchanges' usual match radius).
     public var avatarRadius: Int = 31
@@ -76,16 +84,21 @@ public struct LinkingConfiguration: Sendable, Hashable {
     public init() {}
 
     func policy(_ kind: SignalKind) -> KindPolicy {
-        kinds[kind] ?? KindPolicy(weight: 0, strong: false, allowance: 1)
+        kinds[kind] ?? KindPolicy(weight: 0, strong: false, allowance: 1, linksAlone: false)
     }
 
     /// Weight of a value carried by `others` other accounts, `banned` of them banned, when it is
-    /// used as evidence *toward a banned actor*.
+    /// used as evidence *toward a banned actor*. Two things discount it: commonness (beyond the
+    /// kind's allowance, `allowance / others`) and the share of its holders that are *not* banned
+    /// (a device shared by one banned account and two others says less than a device whose every
+    /// holder was banned). A value nearly all of whose holders are banned keeps its weight however
+    /// many there are: that is a trader's wallet, not a popular one.
     func screenWeight(_ base: Double, allowance: Int, others: Int, banned: Int) -> Double {
-        guard others > allowance else { return base }
-        let commonness = Double(allowance) / Double(others)
-        let bannedShare = Double(banned) / Double(others)
-        return base * min(1, commonness + bannedShare)
+        guard others > 0 else { return 0 }
+        let n = Double(others), b = Double(min(banned, others))
+        let commonness = min(1, Double(allowance) / n)
+        let share = b / n
+        return base * min(1, max(share * share, commonness * (1 + b) / (1 + n)))
     }
 
     /// Weight of the same value when it is used to join two accounts into one actor.
@@ -94,19 +107,19 @@ public struct LinkingConfiguration: Sendable, Hashable {
         return base * Double(allowance) / Double(others)
     }
 
-    /// Noisy-OR over the strongest evidence of each kind, with the corroboration rule.
+    /// Noisy-OR over the strongest evidence of each kind, with the corroboration rule: unless
+    /// one strong kind weighs at least 0.5, it takes two kinds of at least
+    /// `minimumCorroboration` to go above `uncorroboratedCap`. `extra` (creation timing) adds to
+    /// the total but never corroborates: someone signs up within hours of every ban.
     func combine(_ byKind: [SignalKind: Double], extra: [Double] = []) -> Double {
         var miss = 1.0
         var strong = false
         var weakKinds = 0
         for (kind, weight) in byKind where weight > 0 {
             miss *= 1 - weight
-            if policy(kind).strong && weight >= 0.5 { strong = true } else { weakKinds += 1 }
+            if policy(kind).strong && weight >= 0.5 { strong = true } else if weight >= minimumCorroboration { weakKinds += 1 }
         }
-        for weight in extra where weight > 0 {
-            miss *= 1 - weight
-            weakKinds += 1
-        }
+        for weight in extra where weight > 0 { miss *= 1 - weight }
         let risk = 1 - miss
         return strong || weakKinds >= 2 ? risk : min(risk, uncorroboratedCap)
     }

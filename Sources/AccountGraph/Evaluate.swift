@@ -72,16 +72,34 @@ extension AccountGraph {
             }
         }
 
-        // Exact values.
-        for (key, entry) in values {
+        // Exact values. Holders in a banned actor count as banned for the screen: an account
+        // linked to a banned one is the same trader, whether or not it was caught yet.
+        var holders: [UInt32] = []
+        for key in values.keys.sorted() {
+            let entry = values[key]!
             let policy = configuration.policy(entry.kind)
-            let (count, banned) = others(key)
+            let (count, directlyBanned) = others(key)
             guard count > 0 else { continue }
-            let screenWeight = configuration.screenWeight(policy.weight, allowance: policy.allowance, others: count, banned: banned)
             let linkWeight = configuration.linkWeight(policy.weight, allowance: policy.allowance, others: count)
-            let detail = count == 1 ? "shared with 1 other account" : "shared with \(count) other accounts (\(banned) banned)"
-            walk(key, linkWeight: linkWeight, screenWeight: screenWeight) { _ in
-                Hit(kind: entry.kind, key: key, value: entry.value, screenWeight: screenWeight, linkWeight: linkWeight, detail: detail)
+            // Even with every holder banned the weight cannot pass `policy.weight`; skip the walk
+            // when the value is too common to matter either way.
+            guard linkWeight >= minimum || directlyBanned > 0 || count <= walkLimit else { continue }
+            holders.removeAll(keepingCapacity: true)
+            var inBannedActor = 0
+            index.forEachAccount(key, limit: walkLimit) { account in
+                guard account != me else { return }
+                if let me, severed.contains(Self.pair(me, account)) { return }
+                holders.append(account)
+                if (bannedMembers[actorOf[Int(account)]] ?? 0) > 0 { inBannedActor += 1 }
+            }
+            let banned = max(directlyBanned, inBannedActor)
+            let screenWeight = configuration.screenWeight(policy.weight, allowance: policy.allowance, others: count, banned: banned)
+            let detail = count == 1 ? "shared with 1 other account" : "shared with \(count) other accounts (\(banned) of them banned or linked to a ban)"
+            let wantLinks = linkWeight >= minimum
+            guard wantLinks || screenWeight >= minimum else { continue }
+            for account in holders where wantLinks || (bannedMembers[actorOf[Int(account)]] ?? 0) > 0 {
+                hits[account, default: []].append(Hit(kind: entry.kind, key: key, value: entry.value, screenWeight: screenWeight,
+                                                      linkWeight: linkWeight, detail: detail))
             }
         }
 
