@@ -36,14 +36,16 @@ extension AccountGraph {
         // Every value of the profile, old and new, with what a reviewer should see for it.
         var values: [UInt64: (kind: SignalKind, value: String)] = [:]
         for signal in extracted.signals { values[signal.key] = (signal.kind, signal.value) }
-        var bioBands = Set(extracted.bioBands)
-        var exactAvatars: [UInt64: String] = [:]
+        // Bands in sketch order (a set's order would differ between processes, and the band a
+        // link cites must not).
+        var bioBands = extracted.bioBands
+        var exactAvatars: [UInt64] = []
         if let me {
             for key in keys[Int(me)] {
                 guard let kind = SignalKey.kind(of: key) else { continue }
                 switch kind {
-                case .bio: bioBands.insert(key)
-                case .avatar: exactAvatars[key] = ""
+                case .bio: if !bioBands.contains(key) { bioBands.append(key) }
+                case .avatar: exactAvatars.append(key)
                 default: if values[key] == nil { values[key] = (kind, "") }
                 }
             }
@@ -75,7 +77,7 @@ extension AccountGraph {
         // Exact values. Holders in a banned actor count as banned for the screen: an account
         // linked to a banned one is the same trader, whether or not it was caught yet.
         var holders: [UInt32] = []
-        for key in values.keys.sorted() {
+        for key in values.keys.sorted(by: { (values[$0]!.kind.rawValue, values[$0]!.value, $0) < (values[$1]!.kind.rawValue, values[$1]!.value, $1) }) {
             let entry = values[key]!
             let policy = configuration.policy(entry.kind)
             let (count, directlyBanned) = others(key)
@@ -108,9 +110,9 @@ extension AccountGraph {
         if let avatar = extracted.avatar {
             let found = (try? avatars.search(avatar, radius: configuration.avatarRadius)) ?? []
             for match in found { avatarMatches.append((match.id, match.distance, avatar.hex)) }
-            exactAvatars[SignalKey.avatar(avatar)] = nil
+            exactAvatars.removeAll { $0 == SignalKey.avatar(avatar) }
         }
-        for key in exactAvatars.keys where !avatarMatches.contains(where: { $0.key == key }) {
+        for key in exactAvatars where !avatarMatches.contains(where: { $0.key == key }) {
             avatarMatches.append((key, 0, ""))
         }
         if !avatarMatches.isEmpty {
@@ -167,7 +169,9 @@ extension AccountGraph {
         // same events always give the same answers and the same actors (a restart replays them).
         let reached = hits.keys.sorted()
         for account in reached {
-            hits[account]!.sort { ($0.kind.rawValue, $0.value, $1.screenWeight, $1.linkWeight) < ($1.kind.rawValue, $1.value, $0.screenWeight, $0.linkWeight) }
+            hits[account]!.sort {
+                ($0.kind.rawValue, $0.value, $1.screenWeight, $1.linkWeight, $0.detail) < ($1.kind.rawValue, $1.value, $0.screenWeight, $0.linkWeight, $1.detail)
+            }
         }
 
         // Links this profile would make.
@@ -186,24 +190,32 @@ extension AccountGraph {
             var best: [SignalKind: (weight: Double, hit: Hit, account: UInt32)] = [:]
         }
         var groups: [UInt32: Group] = [:]
+        /// A total order, so the evidence shown never depends on the order values were reached.
+        func better(_ weight: Double, _ hit: Hit, _ account: UInt32, than current: (weight: Double, hit: Hit, account: UInt32)?) -> Bool {
+            guard let current else { return true }
+            if weight != current.weight { return weight > current.weight }
+            if account != current.account { return account < current.account }
+            return (hit.value, hit.detail) < (current.hit.value, current.hit.detail)
+        }
         for account in reached {
             let accountHits = hits[account]!
             let actor = actorOf[Int(account)]
             guard (bannedMembers[actor] ?? 0) > 0 else { continue }
-            for hit in accountHits where hit.screenWeight >= minimum {
-                if hit.screenWeight > groups[actor, default: Group()].best[hit.kind]?.weight ?? 0 {
-                    groups[actor, default: Group()].best[hit.kind] = (hit.screenWeight, hit, account)
-                }
+            for hit in accountHits where hit.screenWeight >= minimum
+                && better(hit.screenWeight, hit, account, than: groups[actor]?.best[hit.kind]) {
+                groups[actor, default: Group()].best[hit.kind] = (hit.screenWeight, hit, account)
             }
         }
         // The screened account's own actor is banned: the links that put it there are evidence.
         if let me, (bannedMembers[actorOf[Int(me)]] ?? 0) > 0 {
             let actor = actorOf[Int(me)]
             for (neighbour, link) in (edges[me] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                for reason in link.reasons where reason.weight > groups[actor, default: Group()].best[reason.kind]?.weight ?? 0 {
+                for reason in link.reasons {
                     let hit = Hit(kind: reason.kind, key: reason.key, value: reason.value, screenWeight: reason.weight,
                                   linkWeight: reason.weight, detail: "linked to an account of a banned actor")
-                    groups[actor, default: Group()].best[reason.kind] = (reason.weight, hit, neighbour)
+                    if better(reason.weight, hit, neighbour, than: groups[actor]?.best[reason.kind]) {
+                        groups[actor, default: Group()].best[reason.kind] = (reason.weight, hit, neighbour)
+                    }
                 }
             }
         }
