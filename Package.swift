@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "BulwarkServer", targets: ["BulwarkServer"]),
         .library(name: "Signals", targets: ["Signals"]),
+        .library(name: "AccountGraph", targets: ["AccountGraph"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -63,6 +64,7 @@ let package = Package(
 
         .executableTarget(name: "bulwark", dependencies: [
             "MediaHashing", "PDQ", "MediaDecode", "BulwarkServer", "Matching", "Storage", "BankIO", "Signals", "SignalsEval",
+            "AccountGraph", "AccountGraphEval", "AccountRegistry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: hotPathFlags),
 
@@ -107,9 +109,24 @@ let package = Package(
         .executableTarget(name: "signals-bench", dependencies: ["Signals", "SignalsEval"],
                           path: "bench/signals/Sources/signals-bench", swiftSettings: hotPathFlags),
 
+        // Accounts, the links between them, actors and bans; the ban-evasion screen. Pure: values in, values out.
+        .target(name: "AccountGraph", dependencies: ["PDQ", "HashIndex", "Signals"], swiftSettings: hotPathFlags),
+        // The platform simulator and the report of `bulwark accounts eval`.
+        .target(name: "AccountGraphEval", dependencies: ["AccountGraph", "PDQ", "WalletAddress"]),
+
+        // The account graph made durable: events decoded, logged in the store, replayed at start-up.
+        .target(name: "AccountRegistry", dependencies: [
+            "AccountGraph", "Storage", "Signals", "PDQ", .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Benchmark driver for scripts/bench-accounts.sh (not a test).
+        .executableTarget(name: "accounts-bench", dependencies: [
+            "AccountGraph", "AccountRegistry", "Storage", "PDQ", .product(name: "Logging", package: "swift-log"),
+        ], path: "bench/accounts/Sources/accounts-bench", swiftSettings: hotPathFlags),
+
         // The HTTP service (Hummingbird 2): /v1 API, HMA-compatible routes, health, metrics.
         .target(name: "BulwarkServer", dependencies: [
-            "PDQ", "MediaDecode", "MediaHashing", "Matching", "Storage", "BankIO", "Signals",
+            "PDQ", "MediaDecode", "MediaHashing", "Matching", "Storage", "BankIO", "Signals", "AccountGraph", "AccountRegistry",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -118,7 +135,7 @@ let package = Package(
         ], resources: [.copy("Resources/openapi.json")]),
 
         .testTarget(name: "BulwarkServerTests", dependencies: [
-            "BulwarkServer", "Matching", "Storage", "PDQ",
+            "BulwarkServer", "Matching", "Storage", "PDQ", "AccountGraph", "AccountRegistry",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "PDQTests", dependencies: ["PDQ"]),
@@ -134,6 +151,11 @@ let package = Package(
         .testTarget(name: "DomainNamesTests", dependencies: ["DomainNames"]),
         .testTarget(name: "WalletAddressTests", dependencies: ["WalletAddress"]),
         .testTarget(name: "SignalsTests", dependencies: ["Signals", "SignalsEval", "WalletAddress"]),
+        .testTarget(name: "AccountGraphTests", dependencies: ["AccountGraph", "PDQ", "Signals"]),
+        .testTarget(name: "AccountRegistryTests", dependencies: [
+            "AccountRegistry", "AccountGraph", "Storage", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "AccountGraphEvalTests", dependencies: ["AccountGraphEval", "AccountGraph", "PDQ", "WalletAddress", "Signals"]),
     ]
 )
 

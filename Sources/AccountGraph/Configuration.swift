@@ -78,6 +78,9 @@ public struct LinkingConfiguration: Sendable, Hashable {
     /// Postings longer than this are not walked for one screen (a value this common carries no
     /// weight unless nearly all its accounts are banned, and then a sample suffices).
     public var maximumPostingsWalked: Int = 4_096
+    /// Bio sketch bands held by more accounts than this are skipped: a bio shared that widely is
+    /// a template, and its weight would be nearly nothing anyway.
+    public var maximumBioBandPostings: Int = 64
     /// Evidence lighter than this is dropped before grouping.
     public var minimumWeight: Double = 0.02
 

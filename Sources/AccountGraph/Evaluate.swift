@@ -53,6 +53,7 @@ extension AccountGraph {
 
         var hits: [UInt32: [Hit]] = [:]
         let walkLimit = configuration.maximumPostingsWalked
+        let sampleSize = 256
         let minimum = configuration.minimumWeight
 
         func others(_ key: UInt64) -> (count: Int, banned: Int) {
@@ -88,13 +89,17 @@ extension AccountGraph {
             guard linkWeight >= minimum || directlyBanned > 0 || count <= walkLimit else { continue }
             holders.removeAll(keepingCapacity: true)
             var inBannedActor = 0
-            index.forEachAccount(key, limit: walkLimit) { account in
+            // A value this common counts only if a large share of its holders are banned; a sample
+            // of the oldest holders tells (a carrier-NAT range has tens of thousands).
+            let walked = count > 4 * sampleSize ? sampleSize : walkLimit
+            index.forEachAccount(key, limit: walked) { account in
                 guard account != me else { return }
                 if let me, severed.contains(Self.pair(me, account)) { return }
                 holders.append(account)
                 if (bannedMembers[actorOf[Int(account)]] ?? 0) > 0 { inBannedActor += 1 }
             }
-            let banned = max(directlyBanned, inBannedActor)
+            let sampled = holders.count
+            let banned = max(directlyBanned, sampled > 0 && count > sampled ? inBannedActor * count / sampled : inBannedActor)
             let screenWeight = configuration.screenWeight(policy.weight, allowance: policy.allowance, others: count, banned: banned)
             let detail = count == 1 ? "shared with 1 other account" : "shared with \(count) other accounts (\(banned) of them banned or linked to a ban)"
             let wantLinks = linkWeight >= minimum
@@ -143,7 +148,8 @@ extension AccountGraph {
             var shared: [UInt32: (bands: Int, rarest: Int, banned: Int, key: UInt64)] = [:]
             for band in bioBands {
                 let (count, banned) = others(band)
-                guard count > 0 else { continue }
+                // A band this common is a template ("VIP packages, prices in DM"), not a person.
+                guard count > 0, count <= configuration.maximumBioBandPostings else { continue }
                 index.forEachAccount(band, limit: walkLimit) { account in
                     guard account != me else { return }
                     var entry = shared[account] ?? (0, .max, 0, band)

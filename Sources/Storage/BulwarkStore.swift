@@ -14,10 +14,11 @@ import Foundation
 /// last record it applied never misses a change (see docs/postgresql.md).
 ///
 /// List entries (URLs, domains, handles, wallets, keywords) have a feed of their own,
-/// `listChanges(after:)`, numbered from the same counter: the two feeds together use every number
-/// once, and each skips the numbers of the other's objects. Followers must therefore never assume
-/// that consecutive records have consecutive numbers; advancing to the last record read is all
-/// that is needed (and all that `MatchEngine` does). Bank records appear in both feeds.
+/// `listChanges(after:)`, numbered from the same counter, as is the account event log: the two
+/// feeds and the log together use every number once, and each skips the numbers of the others.
+/// Followers must therefore never assume that consecutive records have consecutive numbers;
+/// advancing to the last record read is all that is needed (and all that `MatchEngine` does).
+/// Bank records appear in both feeds.
 ///
 /// Bank-level changes arrive as one `BankState` record, not one record per entry: a follower
 /// applies a bank's `enabled`, `pdqThreshold` and `isNegative` to all the entries it holds for
@@ -143,6 +144,29 @@ public protocol BulwarkStore: Sendable {
     /// The full current state for startup: the sequence to follow from, every bank, and every
     /// entry streamed in pages of `pageSize` (of one bank when `bankId` is given).
     func loadAll(pageSize: Int, bankId: Int64?) async throws(StoreError) -> Snapshot
+
+    // MARK: Account events
+
+    /// Appends events to the account event log in ONE transaction, in the order given, and
+    /// returns their sequence numbers (ascending, in the same order). Validates every event
+    /// before writing any: the account id must be 1–256 bytes of UTF-8 without control
+    /// characters, the payload at most 1 MiB of UTF-8 (without NUL), the time within the years
+    /// a millisecond count can hold; otherwise throws `.invalidField` naming the field and the
+    /// event's index, and writes nothing. An empty array writes nothing and returns [].
+    ///
+    /// Numbers come from the change counter (see the change feed above), so they increase in
+    /// commit order across processes but are not dense: the hash and list feeds use the others.
+    func appendAccountEvents(_ events: [NewAccountEvent]) async throws(StoreError) -> [Int64]
+
+    /// The log after `sequence` (0 for the start), ascending, at most `limit` records (1...100,000,
+    /// else `.invalidLimit`). Keyset pagination, for replay: pass the last record's sequence next
+    /// time; an empty page means the reader has caught up.
+    func accountEvents(after sequence: Int64, limit: Int) async throws(StoreError) -> [AccountEventRecord]
+
+    /// One account's events after `sequence`, ascending, at most `limit` (as above): its timeline,
+    /// and what an appeal reviews. Throws `.invalidField` for an id the log would never accept.
+    func accountEvents(forAccount accountId: String, after sequence: Int64, limit: Int)
+        async throws(StoreError) -> [AccountEventRecord]
 
     // MARK: API keys
 

@@ -148,6 +148,26 @@ enum Migrations {
             "CREATE UNIQUE INDEX bulwark_list_entry_tombstones_change_seq ON bulwark_list_entry_tombstones (change_seq)",
             "CREATE INDEX bulwark_list_entry_tombstones_bank_id ON bulwark_list_entry_tombstones (bank_id)",
         ]),
+
+        // The account event log the account graph is rebuilt from at start-up. Append-only: rows
+        // are never updated or deleted. `seq` is taken from the change counter under its lock
+        // (not an identity column), so numbers become visible in commit order and a replay that
+        // continues after the last row it read misses nothing. Times are milliseconds since 1970;
+        // the payload is the account graph's JSON text, which storage never parses.
+        Migration(version: 3, name: "account event log", statements: [
+            """
+            CREATE TABLE bulwark_account_events (
+                seq BIGINT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('account', 'ban', 'unban', 'unlink', 'detach')),
+                at BIGINT NOT NULL,
+                recorded_at BIGINT NOT NULL,
+                payload TEXT NOT NULL
+            )
+            """,
+            // One account's timeline, in log order, as a range scan.
+            "CREATE INDEX bulwark_account_events_account ON bulwark_account_events (account_id, seq)",
+        ]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }
