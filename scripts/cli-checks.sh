@@ -95,5 +95,48 @@ check "text scan: a 2 MB post is bounded (truncated), not a crash" '[ $status -e
 "$bin" text eval --targets 100 --posts-per-target 10 > "$tmp/eval.txt"; status=$?
 check "text eval runs and reports recall per disguise" '[ $status -eq 0 ] && grep -q "spelled-out" "$tmp/eval.txt" && grep -q "Solicitation band" "$tmp/eval.txt"'
 
+# Accounts: the replay contract.
+printf '%s\n' \
+  '{"event":"account","id":"s1","at":"2026-01-01T10:00:00Z","handle":"vip_shop1","bio":"menu: t.me/vipshop_x","signals":{"devices":["dev-1"]}}' \
+  '{"event":"account","id":"o1","at":"2026-01-01T10:05:00Z","handle":"anna","bio":"marathons </script>"}' \
+  '{"event":"ban","id":"s1","at":"2026-01-01T11:00:00Z","reason":"solicitation"}' \
+  'not json' \
+  '{"event":"account","id":"s2","at":1767268800,"bio":"new page"}' \
+  '{"event":"account","id":"bad","avatarPdq":"xyz"}' \
+  '{"event":"ban","id":"ghost","at":1767268801}' \
+  '{"event":"account","id":"s2","at":1767272400,"bio":"dm on tg: vipshop_x"}' \
+  '{"event":"account","id":"s3","at":1767276000,"signals":{"devices":["dev-1"]}}' \
+  > "$tmp/history.jsonl"
+"$bin" accounts replay < "$tmp/history.jsonl" > "$tmp/screens.jsonl" 2> "$tmp/replay.err"; status=$?
+check "accounts replay: malformed lines do not stop the replay (exit 0)" '[ $status -eq 0 ]'
+check "accounts replay: malformed lines are reported with their line numbers" 'grep -q "^line 4: not valid JSON" "$tmp/replay.err" && grep -q "^line 6: \"avatarPdq\"" "$tmp/replay.err" && grep -q "^line 7: ban for an account never seen" "$tmp/replay.err"'
+check "accounts replay: one line per account event, evasion caught at the first edit" 'python3 - "$tmp/screens.jsonl" <<"PY"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["id"] for r in rows] == ["s1", "o1", "s2", "s2", "s3"], rows
+s1, o1, s2a, s2b, s3 = rows
+assert s1["at"] == "2026-01-01T10:00:00Z" and s2a["at"] == 1767268800, rows
+for r in rows:
+    assert set(r) >= {"id", "at", "risk", "decision", "bannedMatch", "evidence"}, r
+    assert 0 <= r["risk"] <= 1 and r["decision"] in ("allow", "review", "block"), r
+assert o1["decision"] == "allow" and o1["bannedMatch"] is None, o1
+assert s2a["decision"] == "allow" and s2a["signup"] is True, s2a
+assert s2b["decision"] == "block" and s2b["bannedMatch"] == "s1" and s2b["signup"] is False, s2b
+assert s2b["evidence"][0]["kind"] == "handle" and s2b["evidence"][0]["value"] == "telegram:vipshop_x", s2b
+assert s3["decision"] != "allow" and s3["bannedMatch"] == "s1", s3
+PY'
+check "accounts replay: bios are JSON-escaped in output" '! grep -q "</script>" "$tmp/screens.jsonl"'
+"$bin" accounts replay --strict < "$tmp/history.jsonl" > /dev/null 2>&1; status=$?
+check "accounts replay --strict: malformed lines make the exit status 1" '[ $status -eq 1 ]'
+"$bin" accounts replay --db "$tmp/accounts.sqlite" < "$tmp/history.jsonl" > "$tmp/screens-db.jsonl" 2>/dev/null; status=$?
+check "accounts replay --db: same answers as in memory" '[ $status -eq 0 ] && cmp -s "$tmp/screens.jsonl" "$tmp/screens-db.jsonl"'
+printf '%s\n' '{"event":"account","id":"s4","at":1767279600,"bio":"t.me/vipshop_x"}' \
+  | "$bin" accounts replay --db "$tmp/accounts.sqlite" > "$tmp/continued.jsonl" 2>/dev/null; status=$?
+check "accounts replay --db: a second replay continues the stored history" '[ $status -eq 0 ] && grep -q "\"bannedMatch\":\"s1\"" "$tmp/continued.jsonl"'
+"$bin" accounts eval --users 2000 --traders 30 --days 20 --write "$tmp/acct-eval" > "$tmp/acct-eval.txt"; status=$?
+check "accounts eval runs, reports both targets and writes a replayable history" '[ $status -eq 0 ] && grep -q "re-created accounts caught" "$tmp/acct-eval.txt" && grep -q "false positives" "$tmp/acct-eval.txt" && [ -s "$tmp/acct-eval/events.jsonl" ]'
+"$bin" accounts replay < "$tmp/acct-eval/events.jsonl" > "$tmp/acct-eval/replayed.jsonl" 2>/dev/null
+check "accounts eval: replaying its history gives the same screens" 'cmp -s "$tmp/acct-eval/screens.jsonl" "$tmp/acct-eval/replayed.jsonl"'
+
 echo "cli: $passes passed, $failures failed"
 [ "$failures" -eq 0 ]
