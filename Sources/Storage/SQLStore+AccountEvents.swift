@@ -165,6 +165,7 @@ extension Validate {
         return value
     }
 
+    /// Whether every byte is printable ASCII (U+0020...U+007E).
     private static func isPrintableASCII(_ value: String) -> Bool {
         var value = value
         return value.withUTF8 { bytes in
@@ -175,7 +176,7 @@ extension Validate {
 
     /// Whether the text has a NUL byte. `memchr` over the string's UTF-8 storage: a replay
     /// appends payloads by the million, and a byte-at-a-time scan through the generic
-    /// collection API cost more than the database's own work on the insert path.
+    /// collection API took a quarter of an append's time in a debug build.
     private static func containsNUL(_ value: String) -> Bool {
         var value = value
         return value.withUTF8 { bytes in

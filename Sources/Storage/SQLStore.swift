@@ -21,8 +21,8 @@ import SQLKit
 /// leave a tombstone row with its own. `changes(after:)` is one statement over the four tables of
 /// the hash feed (entries, entry tombstones, banks, bank tombstones), and `listChanges(after:)`
 /// one over the list feed's four (list entries, list-entry tombstones, banks, bank tombstones),
-/// so each reads one consistent snapshot. The two feeds share the counter: together their
-/// numbers have no gaps, and each feed skips the numbers of the other's objects.
+/// so each reads one consistent snapshot. The two feeds and the account event log share the
+/// counter: together their numbers have no gaps, and each skips the numbers of the others.
 public final class SQLStore: BulwarkStore {
     public let backend: StoreBackend
     let connector: any Connector
