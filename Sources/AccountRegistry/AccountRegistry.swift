@@ -20,6 +20,23 @@ public actor AccountRegistry {
     /// The last log sequence applied.
     private var cursor: Int64 = 0
     private var decoder = EventDecoder()
+    /// Operations that read or write the log run one at a time, in arrival order. An actor alone
+    /// does not give that: while one call awaits the store another may run, and two catch-ups
+    /// interleaving would apply an event twice.
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    private func acquire() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
 
     public init(graph: AccountGraph = AccountGraph(), store: (any BulwarkStore)?, logger: Logger = Logger(label: "bulwark.accounts")) {
         self.graph = graph
@@ -38,6 +55,8 @@ public actor AccountRegistry {
     /// Applies every logged event not yet applied. Call once at start-up; `record` keeps the graph
     /// in step afterwards.
     public func load(pageSize: Int = 10_000) async throws(StoreError) -> LoadReport {
+        await acquire()
+        defer { release() }
         let started = ContinuousClock.now
         let (events, unreadable) = try await catchUp(through: nil, pageSize: pageSize, pending: [:]).counts
         let elapsed = ContinuousClock.now - started
@@ -54,6 +73,8 @@ public actor AccountRegistry {
     /// Logs a batch of events in one transaction, then applies them in order. `extraEvidence[i]`
     /// (when given) goes with `events[i]` (matches of the account's avatar against media banks).
     public func record(_ events: [AccountEvent], extraEvidence: [[Evidence]] = []) async throws(StoreError) -> [AccountGraph.Outcome] {
+        await acquire()
+        defer { release() }
         guard let store else {
             return events.enumerated().map { n, event in
                 graph.apply(event, extraEvidence: n < extraEvidence.count ? extraEvidence[n] : [])
@@ -107,7 +128,7 @@ public actor AccountRegistry {
         var outcomes: [(Int, AccountGraph.Outcome)] = []
         while true {
             let page = try await store.accountEvents(after: cursor, limit: pageSize)
-            for record in page {
+            for record in page where record.sequence > cursor {
                 if let last, record.sequence > last { return ((applied, unreadable), outcomes) }
                 if let mine = pending[record.sequence] {
                     outcomes.append((mine.index, graph.apply(mine.event, extraEvidence: mine.evidence)))
@@ -141,6 +162,8 @@ public actor AccountRegistry {
     /// Screens a profile without recording it (a dry run, or a check before the platform commits
     /// the signup). Applies what other processes logged first, when the store is shared.
     public func screen(_ profile: AccountProfile, extraEvidence: [Evidence] = []) async throws(StoreError) -> Screening {
+        await acquire()
+        defer { release() }
         _ = try await catchUp(through: nil, pageSize: 10_000, pending: [:])
         return graph.screen(profile, extraEvidence: extraEvidence)
     }
@@ -151,6 +174,8 @@ public actor AccountRegistry {
 
     /// The logged events of an actor's accounts, oldest first, at most `limit`.
     public func timeline(ofActor id: String, limit: Int = 500) async throws(StoreError) -> [AccountEventRecord] {
+        await acquire()
+        defer { release() }
         guard let store, let actor = graph.actor(of: id, limit: 200) else { return [] }
         var records: [AccountEventRecord] = []
         for account in actor.accounts {

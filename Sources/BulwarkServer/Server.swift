@@ -1,3 +1,4 @@
+import AccountRegistry
 import Foundation
 import Hummingbird
 import Logging
@@ -36,12 +37,16 @@ public struct ServerConfiguration: Sendable {
 public enum BulwarkServer {
     /// The application: `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, the `/v1` API and the
     /// HMA-compatible routes, with the index loading and following the change feed as a service.
+    /// `registry` is the Prometheus registry `/metrics` serves; `accounts` is the account graph
+    /// (load it first, so the first screen does not replay the whole log).
     public static func makeApplication(
         configuration: ServerConfiguration, store: any BulwarkStore, engine: MatchEngine,
-        lists: ListFollower? = nil, registry: PrometheusCollectorRegistry? = nil, logger: Logger
+        lists: ListFollower? = nil, accounts: AccountRegistry? = nil, registry: PrometheusCollectorRegistry? = nil,
+        logger: Logger
     ) -> some ApplicationProtocol {
         let lists = lists ?? ListFollower(store: store, logger: logger)
-        let router = buildRouter(configuration: configuration, store: store, engine: engine, lists: lists, registry: registry)
+        let router = buildRouter(configuration: configuration, store: store, engine: engine, lists: lists, accounts: accounts,
+                                 registry: registry)
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bulwark"),
@@ -51,15 +56,17 @@ public enum BulwarkServer {
         return app
     }
 
-    /// The router alone (tests drive it without a socket).
+    /// The router alone (tests drive it without a socket). Without `accounts`, the account routes
+    /// use a registry over `store` that catches up with the store's account log on first use.
     public static func buildRouter(
         configuration: ServerConfiguration, store: any BulwarkStore, engine: MatchEngine,
-        lists: ListFollower? = nil, registry: PrometheusCollectorRegistry? = nil
+        lists: ListFollower? = nil, accounts: AccountRegistry? = nil, registry: PrometheusCollectorRegistry? = nil
     ) -> Router<BulwarkRequestContext> {
         // Without a follower from the application (tests drive the router alone), lists load on
         // first use and readiness does not wait for them.
         let followsLists = lists != nil
         let lists = lists ?? ListFollower(store: store)
+        let accounts = accounts ?? AccountRegistry(store: store)
         let router = Router(context: BulwarkRequestContext.self)
         router.addMiddleware {
             MetricsMiddleware()
@@ -72,6 +79,7 @@ public enum BulwarkServer {
                             body: .init(byteBuffer: .init(string: body)))
         }
         router.get("metrics") { _, _ -> Response in
+            if registry != nil { AccountMetrics.publish(await accounts.statistics) }
             let text = registry?.emitToString() ?? ""
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: .init(string: text)))
         }
@@ -83,6 +91,8 @@ public enum BulwarkServer {
         V1Routes(store: store, engine: engine, configuration: configuration).register(on: v1)
         ImportExportRoutes(store: store, maxImportBytes: configuration.maxImportBytes).register(on: v1)
         TextRoutes(lists: lists).register(on: v1)
+        AccountRoutes(accounts: accounts, engine: engine, lists: lists, loadsListsOnDemand: !followsLists,
+                      configuration: configuration).register(on: v1)
         HMARoutes(store: store, engine: engine, configuration: configuration).register(on: router, auth: APIKeyMiddleware(store: store, cache: cache))
         return router
     }

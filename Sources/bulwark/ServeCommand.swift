@@ -1,3 +1,5 @@
+import AccountGraph
+import AccountRegistry
 import ArgumentParser
 import BulwarkServer
 import Foundation
@@ -71,8 +73,27 @@ struct ServeCommand: AsyncParsableCommand {
             decodeLimits: DecodeLimits(maxPixels: maxPixels, maxBytes: maxUploadBytes),
             pollInterval: .milliseconds(pollMilliseconds))
         let lists = ListFollower(store: store, lexicon: lexicon, logger: logger)
+
+        // The account graph: rebuilt from the store's account log before the server listens (the
+        // account routes would otherwise replay it on the first request). Its scanner reads names
+        // and bios with the configured lexicon; the account routes keep its lists current.
+        var accountLogger = logger
+        accountLogger[metadataKey: "component"] = "accounts"
+        let accounts = AccountRegistry(graph: AccountGraph(scanner: TextScanner(lexicon: lexicon)), store: store, logger: accountLogger)
+        let report: AccountRegistry.LoadReport
+        do {
+            report = try await accounts.load()
+        } catch {
+            await store.shutdown()
+            throw ValidationError("cannot read the account log: \(error)")
+        }
+        logger.info("account log replayed", metadata: [
+            "events": "\(report.events)", "accounts": "\(report.accounts)", "unreadable": "\(report.unreadable)",
+            "seconds": "\(String(format: "%.2f", report.seconds))",
+        ])
+
         let app = BulwarkServer.makeApplication(configuration: configuration, store: store, engine: engine, lists: lists,
-                                                registry: registry, logger: logger)
+                                                accounts: accounts, registry: registry, logger: logger)
         do {
             try await app.runService()
         } catch {

@@ -231,3 +231,36 @@ struct EventDecoderTests {
         #expect(EventDecoder.iso8601("2026-01-01T00:00:00Zjunk") == nil)
     }
 }
+
+@Suite("AccountRegistry: concurrency")
+struct AccountRegistryConcurrencyTests {
+    @Test(arguments: Backend.available)
+    func concurrentRecordsApplyEveryEventOnce(_ backend: Backend) async throws {
+        try await backend.withStores { stores in
+            let registry = AccountRegistry(store: stores[0], logger: Backend.quiet)
+            let outcomes = try await withThrowingTaskGroup(of: AccountGraph.Outcome.self) { group in
+                for n in 0..<60 {
+                    group.addTask {
+                        try await registry.record(.account(AccountProfile(id: "c\(n % 20)", at: t0 + Milliseconds(n), bio: "hello \(n)")))
+                    }
+                    if n % 7 == 0 { group.addTask { .screened(try await registry.screen(AccountProfile(id: "probe", at: t0))) } }
+                }
+                var all: [AccountGraph.Outcome] = []
+                for try await outcome in group { all.append(outcome) }
+                return all
+            }
+            // Every account event was answered by its own screen, never applied by someone else's catch-up.
+            #expect(outcomes.count == 69)
+            #expect(outcomes.allSatisfy { if case .screened = $0 { true } else { false } })
+            let logged = try await stores[0].accountEvents(after: 0, limit: 1_000)
+            #expect(logged.count == 60)
+            let statistics = await registry.statistics
+            #expect(statistics.accounts == 20)
+            #expect(statistics.logSequence == logged.last?.sequence)
+            // A fresh process agrees.
+            let fresh = AccountRegistry(store: stores[0], logger: Backend.quiet)
+            #expect(try await fresh.load().events == 60)
+            #expect(await fresh.statistics.accounts == 20)
+        }
+    }
+}

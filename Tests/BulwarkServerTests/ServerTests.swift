@@ -1,3 +1,4 @@
+import AccountRegistry
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -14,6 +15,7 @@ import Testing
 struct Harness {
     let store: SQLStore
     let engine: MatchEngine
+    let accounts: AccountRegistry
     let app: Application<RouterResponder<BulwarkRequestContext>>
     var admin = "", curator = "", ingest = ""
 
@@ -22,8 +24,11 @@ struct Harness {
         _ = try await store.migrate()
         let engine = MatchEngine(store: store, flood: flood)
         try await engine.load()
-        let router = BulwarkServer.buildRouter(configuration: ServerConfiguration(maxMediaBytes: 4 << 20), store: store, engine: engine)
-        var harness = Harness(store: store, engine: engine, app: Application(router: router))
+        let accounts = AccountRegistry(store: store)
+        _ = try await accounts.load()
+        let router = BulwarkServer.buildRouter(configuration: ServerConfiguration(maxMediaBytes: 4 << 20), store: store, engine: engine,
+                                               accounts: accounts)
+        var harness = Harness(store: store, engine: engine, accounts: accounts, app: Application(router: router))
         for role in APIKeyRole.allCases {
             let secret = APIKeys.generate()
             _ = try await store.createAPIKey(name: "test-\(role)", role: role, keyHash: APIKeys.hash(secret), prefix: APIKeys.prefix(secret))
