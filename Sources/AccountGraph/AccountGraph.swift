@@ -256,7 +256,8 @@ public struct AccountGraph {
             if avatarKeys.insert(key).inserted { avatars.insert(avatar, id: key) }
         }
         var becameCommon: [UInt64] = []
-        for key in newKeys where !keys[Int(account)].contains(key) {
+        var held = Set(keys[Int(account)])
+        for key in newKeys where held.insert(key).inserted {
             guard keys[Int(account)].count < Self.maximumKeysPerAccount else { break }
             keys[Int(account)].append(key)
             let count = index.add(key, account: account, banned: banned)

@@ -56,9 +56,10 @@ extension AccountGraph {
         let sampleSize = 256
         let minimum = configuration.minimumWeight
 
+        let ownKeys = me.map { Set(keys[Int($0)]) } ?? []
         func others(_ key: UInt64) -> (count: Int, banned: Int) {
             var (count, banned) = index.stats(key)
-            if let me, keys[Int(me)].contains(key) {
+            if ownKeys.contains(key) {
                 count -= 1   // not banned: a banned account returned above
             }
             return (count, banned)

@@ -14,22 +14,15 @@ struct AccountsCommand: AsyncParsableCommand {
     )
 }
 
-/// `--db`: where a replay keeps the account log.
+/// `--db`: an SQLite file or a postgres:// URL, where a replay keeps the account log.
 func openAccountStore(_ spec: String) async throws -> any BulwarkStore {
-    let store: SQLStore
-    do {
-        if spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://") {
-            store = try await SQLStore.postgres(url: spec)
-        } else {
-            let directory = (spec as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            store = try await SQLStore.sqlite(path: spec)
-        }
-        _ = try await store.migrate()
-    } catch let error as StoreError {
-        throw ValidationError("cannot open the database: \(error)")
-    }
-    return store
+    spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://")
+        ? try await openStore(postgresURL: spec) : try await openStore(sqlitePath: spec)
+}
+
+extension Duration {
+    /// The duration in seconds (at least a nanosecond, so rates never divide by zero).
+    var seconds: Double { max(1e-9, Double(components.seconds) + Double(components.attoseconds) / 1e18) }
 }
 
 struct AccountsReplayCommand: AsyncParsableCommand {
@@ -139,8 +132,7 @@ struct AccountsReplayCommand: AsyncParsableCommand {
         }
         try await flush()
         out.flush()
-        let elapsed = ContinuousClock.now - started
-        let seconds = max(1e-9, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let seconds = (ContinuousClock.now - started).seconds
         let stats = await registry.statistics
         printError("replayed \(counts.events) events (\(counts.accounts) signups and edits) in \(String(format: "%.2f", seconds)) s, "
             + "\(Int(Double(counts.events) / seconds)) events/s; \(stats.accounts) accounts, \(stats.actors) actors, \(stats.banned) banned; "
@@ -227,8 +219,7 @@ struct AccountsEvalCommand: AsyncParsableCommand {
                 if case .screened(let screening) = graph.apply(event) { screenings.append(screening) } else { screenings.append(nil) }
             }
         }
-        let elapsed = ContinuousClock.now - started
-        let seconds = max(1e-9, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let seconds = (ContinuousClock.now - started).seconds
         let report = EvalReport(simulation: simulation, screenings: screenings)
         if json {
             print(report.json)

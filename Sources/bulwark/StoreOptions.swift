@@ -13,18 +13,26 @@ struct StoreOptions: ParsableArguments {
     /// Opens the store (and applies pending migrations when `migrate` is true).
     func open(migrate: Bool = true) async throws -> any BulwarkStore {
         let url = databaseURL ?? ProcessInfo.processInfo.environment["BULWARK_DATABASE_URL"]
-        let store: SQLStore
-        do {
-            if let url, !url.isEmpty {
-                store = try await SQLStore.postgres(url: url)
-            } else {
-                try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-                store = try await SQLStore.sqlite(path: (dataDir as NSString).appendingPathComponent("bulwark.sqlite"))
-            }
-            if migrate { _ = try await store.migrate() }
-        } catch let error as StoreError {
-            throw ValidationError("cannot open the database: \(error)")
-        }
-        return store
+        if let url, !url.isEmpty { return try await openStore(postgresURL: url, migrate: migrate) }
+        return try await openStore(sqlitePath: (dataDir as NSString).appendingPathComponent("bulwark.sqlite"), migrate: migrate)
     }
+}
+
+/// Opens a PostgreSQL store (when `postgresURL` is given) or an SQLite file (its directory created
+/// if missing), migrating it unless told not to; a store failure becomes a usage error naming it.
+func openStore(postgresURL: String? = nil, sqlitePath: String = "", migrate: Bool = true) async throws -> any BulwarkStore {
+    let store: SQLStore
+    do {
+        if let postgresURL {
+            store = try await SQLStore.postgres(url: postgresURL)
+        } else {
+            let directory = (sqlitePath as NSString).deletingLastPathComponent
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            store = try await SQLStore.sqlite(path: sqlitePath)
+        }
+        if migrate { _ = try await store.migrate() }
+    } catch let error as StoreError {
+        throw ValidationError("cannot open the database: \(error)")
+    }
+    return store
 }
