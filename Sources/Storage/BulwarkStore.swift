@@ -1,3 +1,4 @@
+import AuditChain
 import Foundation
 
 /// Everything Bulwark keeps durably, behind one interface, so the server, the CLI and the tests do
@@ -167,6 +168,120 @@ public protocol BulwarkStore: Sendable {
     /// and what an appeal reviews. Throws `.invalidField` for an id the log would never accept.
     func accountEvents(forAccount accountId: String, after sequence: Int64, limit: Int)
         async throws(StoreError) -> [AccountEventRecord]
+
+    // MARK: Content intake
+
+    /// Records decided content in ONE transaction for the whole array, so the server can batch
+    /// concurrent requests into one commit (group commit). For each record, in order: when its
+    /// content id is already recorded (in the database, by another process at the same moment,
+    /// or by an earlier record of this array) the outcome is `.existing` with what is stored, and
+    /// nothing of the record is written; otherwise its content row, actions (an idempotency key
+    /// the outbox already holds is skipped silently: keys are deterministic), recent media and
+    /// audit events are written, and the outcome is `.recorded` with its audit records. One
+    /// replayed record never fails the others.
+    ///
+    /// Every record is validated before anything is written: identifiers must be 1–256 bytes of
+    /// UTF-8 without control characters, responses, payloads and details at most 1 MiB without
+    /// NUL, PDQ hashes 32 bytes, MD5 and SHA-256 hex of their length, times within the years a
+    /// millisecond count can hold; otherwise throws `.invalidField` naming the field and the
+    /// record's index (never the value) and writes nothing. Two distinct content ids in one array
+    /// may not share a decision id (`.invalidField`); a decision id already recorded for other
+    /// content throws `.constraintViolated` and writes nothing. An empty array writes nothing.
+    func recordIntake(_ records: [IntakeRecord]) async throws(StoreError) -> [IntakeOutcome]
+
+    /// The recorded content with this id, or nil. Throws `.invalidField` for an id the intake
+    /// would never accept.
+    func content(id contentId: String) async throws(StoreError) -> ContentRecord?
+
+    // MARK: Actions outbox
+
+    /// Adds actions to the outbox, due now, in ONE transaction with `audit`, and returns each
+    /// action's new id in order, or nil where its idempotency key was already in the outbox (or
+    /// earlier in `actions`): enqueueing is idempotent. The audit events are appended only when at
+    /// least one action was new. Validated like `recordIntake` (`.invalidField`, nothing written).
+    func enqueueActions(_ actions: [NewAction], audit: [NewAuditEvent]) async throws(StoreError) -> [Int64?]
+
+    /// Leases up to `limit` (1...1,000) due actions to `owner` until `now + lease` and returns
+    /// them, longest-waiting first: pending, `nextAttemptAt <= now`, and not leased by anyone at
+    /// `now`. Claims by several workers, in several processes, never return the same action
+    /// while its lease runs; an action whose lease ran out (its worker died) is claimable again.
+    /// `lease` must be positive and at most a day.
+    func claimActions(owner: String, limit: Int, now: Date, lease: Duration) async throws(StoreError) -> [ActionRecord]
+
+    /// Marks a delivered action: status delivered at `at`, one more attempt, lease cleared, and
+    /// `audit` appended in the same transaction. Only while the action is pending and leased by
+    /// `owner`; otherwise (the lease was lost to another worker, or it was already completed)
+    /// writes nothing and returns false.
+    func completeAction(id: Int64, owner: String, at: Date, audit: NewAuditEvent?) async throws(StoreError) -> Bool
+
+    /// Records a failed delivery attempt: one more attempt, `error` kept (its first 1,000
+    /// characters), lease cleared, and `audit` appended in the same transaction. With `retryAt`
+    /// the action stays pending and is due again then; without, it becomes a dead letter. Only
+    /// while the action is pending and leased by `owner`; otherwise writes nothing and returns nil.
+    func failAction(id: Int64, owner: String, error: String, retryAt: Date?, audit: NewAuditEvent?)
+        async throws(StoreError) -> ActionRecord?
+
+    /// Throws `.actionNotFound` when there is none.
+    func action(id: Int64) async throws(StoreError) -> ActionRecord
+
+    /// A page of the outbox (of one status when given) in ascending id order, after the id
+    /// `after` (0 for the first page), at most `limit` (1...1,000). Keyset pagination.
+    func actions(status: ActionStatus?, after id: Int64, limit: Int) async throws(StoreError) -> [ActionRecord]
+
+    /// Every action a decision caused, in id order.
+    func actions(decisionId: String) async throws(StoreError) -> [ActionRecord]
+
+    /// An operator's retry, with `audit` appended in the same transaction: a dead letter becomes
+    /// pending again, due at `at`, with its attempt count reset (its last error is kept); a
+    /// pending action is only made due at `at`. Throws `.actionDelivered` for a delivered action
+    /// (retrying would deliver it twice) and `.actionNotFound`.
+    func retryAction(id: Int64, at: Date, audit: NewAuditEvent?) async throws(StoreError) -> ActionRecord
+
+    /// Counts by status and the age of the oldest pending action, as one consistent snapshot.
+    func outboxStats() async throws(StoreError) -> OutboxStats
+
+    // MARK: Audit log
+
+    /// Appends events to the hash-chained audit log in ONE transaction and returns the records
+    /// as chained: numbered densely, in commit order, across every process (see AuditChain).
+    /// Validated first (`.invalidField`, nothing written); an empty array writes nothing.
+    func appendAudit(_ events: [NewAuditEvent]) async throws(StoreError) -> [AuditRecord]
+
+    /// The log after `sequence` (0 for the start), ascending, at most `limit` (1...100,000):
+    /// what `AuditChain.Verifier` walks. An empty page means the reader has caught up.
+    func auditRecords(after sequence: Int64, limit: Int) async throws(StoreError) -> [AuditRecord]
+
+    /// The last record's number and hash (0 and `AuditChain.genesis` for an empty log), to pass
+    /// to `Verifier.finish(head:)` and to publish.
+    func auditHead() async throws(StoreError) -> AuditHead
+
+    // MARK: Recent media
+
+    /// Recent media whose MD5 is `md5` (32 hex characters, either case), seen at or after
+    /// `since`, in id order: the content a newly banked MD5 would have matched.
+    func recentMedia(md5: String, since: Date) async throws(StoreError) -> [RecentMediaRecord]
+
+    /// Recent media whose SHA-256 is `sha256` (64 hex characters, either case), seen at or after
+    /// `since`, in id order.
+    func recentMedia(sha256: String, since: Date) async throws(StoreError) -> [RecentMediaRecord]
+
+    /// A page of the recent media that has a PDQ hash, seen at or after `since`, in id order
+    /// after the id `after` (0 for the first page), at most `limit` (1...100,000): PDQ matches by
+    /// distance, so a newly banked PDQ hash is compared with each of them.
+    func recentMediaWithPDQ(since: Date, after id: Int64, limit: Int) async throws(StoreError) -> [RecentMediaRecord]
+
+    /// Removes the recent media seen before `before` and returns how many rows went, in short
+    /// transactions so intake is never held up for long.
+    func purgeRecentMedia(before: Date) async throws(StoreError) -> Int
+
+    // MARK: Cursors
+
+    /// The position saved under `name`, or nil when none was saved.
+    func cursor(named name: String) async throws(StoreError) -> Int64?
+
+    /// Saves a follower's position (creating or replacing it). Throws `.invalidField` for a
+    /// name that is not an identifier or a negative sequence.
+    func saveCursor(named name: String, sequence: Int64) async throws(StoreError)
 
     // MARK: API keys
 

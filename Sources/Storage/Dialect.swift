@@ -47,6 +47,17 @@ struct Dialect: Sendable {
         }
     }
 
+    /// Appended to the query that picks outbox actions to claim. On PostgreSQL, workers in
+    /// several processes claim at once: `SKIP LOCKED` makes each pass over rows another worker is
+    /// claiming instead of waiting for it and then claiming the same rows. SQLite runs one write
+    /// transaction at a time, so a claim never sees another claim in progress.
+    var claimLockSuffix: String {
+        switch backend {
+        case .sqlite: ""
+        case .postgres: " FOR UPDATE SKIP LOCKED"
+        }
+    }
+
     /// Taken inside each migration's transaction so that several processes starting at once apply
     /// each migration exactly once. PostgreSQL: a transaction-scoped advisory lock (released at
     /// commit or rollback). SQLite: `BEGIN IMMEDIATE` already excludes other writers.

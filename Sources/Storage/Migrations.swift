@@ -168,6 +168,111 @@ enum Migrations {
             // One account's timeline, in log order, as a range scan.
             "CREATE INDEX bulwark_account_events_account ON bulwark_account_events (account_id, seq)",
         ]),
+
+        // What the server decides about content, and what follows from it. None of these tables
+        // takes part in the change feeds, so none of their writes queues on the change counter.
+        //
+        // `bulwark_content` holds one row per piece of content, keyed by the platform's id: a
+        // retried request finds the first answer instead of deciding twice (idempotency), and
+        // the decision id is unique so an action or audit record names exactly one decision.
+        // `bulwark_actions` is the durable outbox of actions for the platform: a worker leases
+        // due rows (`leased_until`, `lease_owner`), delivers them and marks them delivered or
+        // dead; the idempotency key, derived from the decision, makes enqueueing idempotent and
+        // lets the platform deduplicate deliveries. `bulwark_audit_log` is the hash chain of
+        // AuditChain; its head row (`bulwark_audit_head`) is locked by every append, which numbers
+        // records densely in commit order and lets a verifier notice records cut off the end.
+        // `bulwark_recent_media` keeps the hashes (never the bytes) of recently seen media, so a
+        // hash added to a bank later can be matched against content already decided.
+        // `bulwark_cursors` keeps a follower's position in a feed across restarts. Times are
+        // milliseconds since 1970, as everywhere else.
+        Migration(version: 4, name: "content intake, actions outbox, audit log, recent media", statements: [
+            """
+            CREATE TABLE bulwark_content (
+                content_id TEXT PRIMARY KEY,
+                decision_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                account_id TEXT,
+                at BIGINT NOT NULL,
+                recorded_at BIGINT NOT NULL,
+                verdict TEXT NOT NULL,
+                request_digest TEXT NOT NULL,
+                response TEXT NOT NULL,
+                CONSTRAINT bulwark_content_decision_id_key UNIQUE (decision_id)
+            )
+            """,
+            // One account's content in time order (appeals, account reviews).
+            "CREATE INDEX bulwark_content_account ON bulwark_content (account_id, at)",
+
+            """
+            CREATE TABLE bulwark_actions (
+                id {ID},
+                idempotency_key TEXT NOT NULL,
+                decision_id TEXT NOT NULL,
+                content_id TEXT,
+                action TEXT NOT NULL,
+                target_account TEXT,
+                payload TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),
+                attempts BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                leased_until BIGINT NOT NULL,
+                lease_owner TEXT,
+                delivered_at BIGINT,
+                last_error TEXT,
+                CONSTRAINT bulwark_actions_idempotency_key_key UNIQUE (idempotency_key)
+            )
+            """,
+            // The claim query: due pending actions in (next_attempt_at, id) order, as a range scan.
+            "CREATE INDEX bulwark_actions_due ON bulwark_actions (status, next_attempt_at, id)",
+            "CREATE INDEX bulwark_actions_decision ON bulwark_actions (decision_id)",
+
+            """
+            CREATE TABLE bulwark_audit_log (
+                seq BIGINT PRIMARY KEY,
+                at BIGINT NOT NULL,
+                kind TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE bulwark_audit_head (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                seq BIGINT NOT NULL,
+                hash TEXT NOT NULL
+            )
+            """,
+            // The empty chain: nothing appended, and the genesis hash (AuditChain.genesis).
+            "INSERT INTO bulwark_audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')",
+
+            """
+            CREATE TABLE bulwark_recent_media (
+                id {ID},
+                content_id TEXT NOT NULL,
+                decision_id TEXT NOT NULL,
+                media_index BIGINT NOT NULL,
+                at BIGINT NOT NULL,
+                pdq {BYTES},
+                md5 TEXT,
+                sha256 TEXT
+            )
+            """,
+            "CREATE INDEX bulwark_recent_media_md5 ON bulwark_recent_media (md5)",
+            "CREATE INDEX bulwark_recent_media_sha256 ON bulwark_recent_media (sha256)",
+            "CREATE INDEX bulwark_recent_media_at ON bulwark_recent_media (at)",
+
+            """
+            CREATE TABLE bulwark_cursors (
+                name TEXT PRIMARY KEY,
+                seq BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -124,65 +124,22 @@ extension SQLStore {
 extension Validate {
     /// Account ids are the platform's, opaque to Bulwark; the bound keeps the (account_id, seq)
     /// index small and well under PostgreSQL's index row limit.
-    static let accountIdBytes = 1...256
+    static let accountIdBytes = identifierBytes
     /// The largest event payload, in UTF-8 bytes: a profile with its history fits many times
     /// over, and a replay never has to hold one absurd row.
-    static let accountEventPayloadBytes = 1 << 20
+    static let accountEventPayloadBytes = jsonTextBytes
     /// Event times as milliseconds must stay within ±8.64e15 (ECMAScript's range, ±273,790
     /// years), far inside Int64, so converting them can never trap.
     static let eventTimeMillis = 8.64e15
 
-    /// An account id: 1–256 bytes of UTF-8 and no control characters (a line break or NUL in an
-    /// id is a caller's bug, and PostgreSQL cannot store NUL). Messages say where the problem is
-    /// but never repeat the id.
+    /// An account id: an identifier (1–256 bytes of UTF-8, no control characters).
     static func accountId(_ value: String, field: String) throws(StoreError) -> String {
-        let bytes = value.utf8.count
-        guard bytes > 0 else { throw .invalidField(field: field, reason: "it is empty") }
-        guard accountIdBytes.contains(bytes) else {
-            throw .invalidField(field: field, reason: "it has \(bytes) bytes in UTF-8; the limit is \(accountIdBytes.upperBound)")
-        }
-        // Most ids are printable ASCII, which has no control characters: one pass over the bytes
-        // instead of a Unicode property lookup per character (this runs per appended event).
-        if isPrintableASCII(value) { return value }
-        for (position, scalar) in value.unicodeScalars.enumerated() where scalar.properties.generalCategory == .control {
-            throw .invalidField(field: field, reason: "character \(position + 1) is the control character "
-                + "U+\(String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4))")
-        }
-        return value
+        try identifier(value, field: field)
     }
 
-    /// An event payload: opaque JSON text of at most 1 MiB of UTF-8. Only NUL is refused, which
-    /// valid JSON never contains unescaped and PostgreSQL cannot store in TEXT (SQLite could, so
-    /// the backends would otherwise disagree). The payload is never quoted in messages.
+    /// An event payload: JSON text of at most 1 MiB, without NUL (see `jsonText`).
     static func accountEventPayload(_ value: String, field: String) throws(StoreError) -> String {
-        let bytes = value.utf8.count
-        guard bytes <= accountEventPayloadBytes else {
-            throw .invalidField(field: field, reason: "it has \(bytes) bytes in UTF-8; the limit is \(accountEventPayloadBytes)")
-        }
-        if containsNUL(value) {
-            throw .invalidField(field: field, reason: "it contains the control character U+0000")
-        }
-        return value
-    }
-
-    /// Whether every byte is printable ASCII (U+0020...U+007E).
-    private static func isPrintableASCII(_ value: String) -> Bool {
-        var value = value
-        return value.withUTF8 { bytes in
-            for byte in bytes where byte < 0x20 || byte >= 0x7F { return false }
-            return true
-        }
-    }
-
-    /// Whether the text has a NUL byte. `memchr` over the string's UTF-8 storage: a replay
-    /// appends payloads by the million, and a byte-at-a-time scan through the generic
-    /// collection API took a quarter of an append's time in a debug build.
-    private static func containsNUL(_ value: String) -> Bool {
-        var value = value
-        return value.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else { return false }
-            return memchr(base, 0, bytes.count) != nil
-        }
+        try jsonText(value, field: field)
     }
 
     /// A time as stored: milliseconds since 1970, rounded.

@@ -96,6 +96,14 @@ public final class SQLStore: BulwarkStore {
         try await write { db in try await db.raw(SQLQueryString(sql)).run() }
     }
 
+    /// The number of rows of a table. For tests only (reachable through `@testable import`): to
+    /// show that a rejected or replayed write left nothing behind where no interface can tell.
+    func rowCountForTesting(_ table: String) async throws(StoreError) -> Int64 {
+        try await read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM \(ident: table)").first(decodingColumn: "n", as: Int64.self) ?? 0
+        }
+    }
+
     // MARK: - Schema
 
     public func migrate() async throws(StoreError) -> [AppliedMigration] {

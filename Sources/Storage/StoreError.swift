@@ -39,6 +39,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidBatch([BatchRowError])
     /// A limit or page size outside its allowed range.
     case invalidLimit(name: String, value: Int, allowed: ClosedRange<Int>)
+    case actionNotFound(Int64)
+    /// An operator asked to retry an action that was already delivered: retrying it would
+    /// deliver it again.
+    case actionDelivered(Int64)
 
     // Deployment problems an operator can fix.
     /// The database was migrated by a newer Bulwark than this one.
@@ -86,6 +90,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "; fix those rows or choose to skip invalid rows"
         case .invalidLimit(let name, let value, let allowed):
             "invalid \(name) \(value); use a value from \(allowed.lowerBound) to \(allowed.upperBound)"
+        case .actionNotFound(let id):
+            "no action with id \(id); list the outbox's actions to see the ids that exist"
+        case .actionDelivered(let id):
+            "action \(id) was already delivered; only pending actions and dead letters can be retried"
         case .schemaTooNew(let found, let known):
             "the database schema is at version \(found) but this Bulwark knows versions up to \(known); "
                 + "upgrade Bulwark (a newer version has migrated this database)"

@@ -184,3 +184,87 @@ extension String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
+
+// MARK: - Identifiers and JSON text
+
+extension Validate {
+    /// The platform's identifiers (accounts, content, decisions, idempotency keys, audit actors
+    /// and subjects, cursor names…) are opaque to Bulwark; the bound keeps their indexes small and
+    /// well under PostgreSQL's index row limit.
+    static let identifierBytes = 1...256
+    /// The largest JSON text (event payloads, responses, action payloads, audit details), in
+    /// UTF-8 bytes: far more than any of them needs, and no reader ever holds one absurd row.
+    static let jsonTextBytes = 1 << 20
+
+    /// An identifier: 1–256 bytes of UTF-8 and no control characters (a line break or NUL in an
+    /// id is a caller's bug, and PostgreSQL cannot store NUL). Messages say where the problem is
+    /// but never repeat the value: ids are the platform's, and may identify people.
+    static func identifier(_ value: String, field: String) throws(StoreError) -> String {
+        let bytes = value.utf8.count
+        guard bytes > 0 else { throw .invalidField(field: field, reason: "it is empty") }
+        guard identifierBytes.contains(bytes) else {
+            throw .invalidField(field: field, reason: "it has \(bytes) bytes in UTF-8; the limit is \(identifierBytes.upperBound)")
+        }
+        // Most ids are printable ASCII, which has no control characters: one pass over the bytes
+        // instead of a Unicode property lookup per character (this runs per appended event).
+        if isPrintableASCII(value) { return value }
+        for (position, scalar) in value.unicodeScalars.enumerated() where scalar.properties.generalCategory == .control {
+            throw .invalidField(field: field, reason: "character \(position + 1) is the control character "
+                + "U+\(String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4))")
+        }
+        return value
+    }
+
+    /// An optional identifier: nil stays nil, anything else must be a valid identifier.
+    static func optionalIdentifier(_ value: String?, field: String) throws(StoreError) -> String? {
+        guard let value else { return nil }
+        return try identifier(value, field: field)
+    }
+
+    /// Opaque JSON text of at most 1 MiB of UTF-8. Only NUL is refused, which valid JSON never
+    /// contains unescaped and PostgreSQL cannot store in TEXT (SQLite could, so the backends would
+    /// otherwise disagree). The text is never quoted in messages.
+    static func jsonText(_ value: String, field: String) throws(StoreError) -> String {
+        let bytes = value.utf8.count
+        guard bytes <= jsonTextBytes else {
+            throw .invalidField(field: field, reason: "it has \(bytes) bytes in UTF-8; the limit is \(jsonTextBytes)")
+        }
+        if containsNUL(value) {
+            throw .invalidField(field: field, reason: "it contains the control character U+0000")
+        }
+        return value
+    }
+
+    /// A digest as hex text of exactly `length` characters, in either case; returns it lowercase,
+    /// the one form the store keeps, so lookups compare equal text.
+    static func hexDigest(_ value: String, length: Int, field: String) throws(StoreError) -> String {
+        let count = value.utf8.count
+        guard count == length else {
+            throw .invalidField(field: field, reason: "it has \(count) bytes; expected \(length) hex characters")
+        }
+        for (position, byte) in value.utf8.enumerated() where Hex.nibble(byte) == nil {
+            throw .invalidField(field: field, reason: "character \(position + 1) is not a hex digit")
+        }
+        return value.lowercased()
+    }
+
+    /// Whether every byte is printable ASCII (U+0020...U+007E).
+    static func isPrintableASCII(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { bytes in
+            for byte in bytes where byte < 0x20 || byte >= 0x7F { return false }
+            return true
+        }
+    }
+
+    /// Whether the text has a NUL byte. `memchr` over the string's UTF-8 storage: a replay
+    /// appends payloads by the million, and a byte-at-a-time scan through the generic
+    /// collection API took a quarter of an append's time in a debug build.
+    static func containsNUL(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return memchr(base, 0, bytes.count) != nil
+        }
+    }
+}

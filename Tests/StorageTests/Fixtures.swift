@@ -106,14 +106,56 @@ final class TestDatabase: Sendable {
 /// Runs `body` with a fresh migrated store on `backend`, tearing it down however `body` ends.
 func withStore(_ backend: TestBackend, migrate: Bool = true,
                _ body: (SQLStore, TestDatabase) async throws -> Void) async throws {
-    let database = try await TestDatabase.make(backend, migrate: migrate)
+    let slots: TestSlots? = backend == .postgres ? .postgres : nil
+    await slots?.acquire()
+    let database: TestDatabase
+    do {
+        database = try await TestDatabase.make(backend, migrate: migrate)
+    } catch {
+        await slots?.release()
+        throw error
+    }
     do {
         try await body(database.store, database)
     } catch {
         await database.tearDown()
+        await slots?.release()
         throw error
     }
     await database.tearDown()
+    await slots?.release()
+}
+
+/// A counting semaphore for test databases. Swift Testing runs every test at once, and each
+/// PostgreSQL test database holds several connections (the admin's, the store's pool, sometimes a
+/// second store's): unbounded, the suite exceeds the server's `max_connections` (100 in
+/// scripts/with-postgres.sh) and tests fail with "too many clients".
+actor TestSlots {
+    /// At most 6 PostgreSQL test databases at a time: 6 × (1 + 4 + 4 + 4) connections at worst.
+    static let postgres = TestSlots(6)
+
+    private var available: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) {
+        available = count
+    }
+
+    func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            available += 1
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
 }
 
 /// Deterministic hashes for tests: `n` spread over the value so each is distinct.
