@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "BulwarkServer", targets: ["BulwarkServer"]),
         .library(name: "Signals", targets: ["Signals"]),
         .library(name: "AccountGraph", targets: ["AccountGraph"]),
+        .library(name: "Policy", targets: ["Policy"]),
+        .library(name: "AuditChain", targets: ["AuditChain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Pure Swift, no dependencies: the 256-bit hash, PDQ from pixels, quality, dihedral variants.
@@ -64,7 +68,7 @@ let package = Package(
 
         .executableTarget(name: "bulwark", dependencies: [
             "MediaHashing", "PDQ", "MediaDecode", "BulwarkServer", "Matching", "Storage", "BankIO", "Signals", "SignalsEval",
-            "AccountGraph", "AccountGraphEval", "AccountRegistry",
+            "AccountGraph", "AccountGraphEval", "AccountRegistry", "Policy", "AuditChain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: hotPathFlags),
 
@@ -77,6 +81,7 @@ let package = Package(
         // Banks, entries, the change feed, API keys and import checkpoints behind one interface
         // (`BulwarkStore`), over SQLKit with SQLite (embedded default) and PostgreSQL backends.
         .target(name: "Storage", dependencies: [
+            "AuditChain",
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "SQLiteKit", package: "sqlite-kit"),
             .product(name: "PostgresKit", package: "postgres-kit"),
@@ -124,9 +129,25 @@ let package = Package(
             "AccountGraph", "AccountRegistry", "Storage", "PDQ", .product(name: "Logging", package: "swift-log"),
         ], path: "bench/accounts/Sources/accounts-bench", swiftSettings: hotPathFlags),
 
+        // The hash chain of the audit log: how a record is hashed and how a chain is verified. Pure.
+        .target(name: "AuditChain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
+        // Rules over signals -> decisions, read from YAML with line-accurate errors; shadow mode. Pure.
+        .target(name: "Policy", dependencies: [.product(name: "Yams", package: "Yams")]),
+
+        // Actions delivered to the platform: signed webhooks from the durable outbox, with retries,
+        // backoff and dead letters.
+        .target(name: "Delivery", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+
         // The HTTP service (Hummingbird 2): /v1 API, HMA-compatible routes, health, metrics.
         .target(name: "BulwarkServer", dependencies: [
             "PDQ", "MediaDecode", "MediaHashing", "Matching", "Storage", "BankIO", "Signals", "AccountGraph", "AccountRegistry",
+            "Policy", "AuditChain", "Delivery",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -135,7 +156,8 @@ let package = Package(
         ], resources: [.copy("Resources/openapi.json")]),
 
         .testTarget(name: "BulwarkServerTests", dependencies: [
-            "BulwarkServer", "Matching", "Storage", "PDQ", "AccountGraph", "AccountRegistry",
+            "BulwarkServer", "Matching", "Storage", "PDQ", "AccountGraph", "AccountRegistry", "Delivery", "Policy", "AuditChain",
+            "MediaHashing",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "PDQTests", dependencies: ["PDQ"]),
@@ -145,7 +167,7 @@ let package = Package(
         .testTarget(name: "HashIndexTests", dependencies: ["HashIndex", "PDQ"]),
         // Runs against SQLite always and PostgreSQL when BULWARK_TEST_POSTGRES_URL is set (scripts/with-postgres.sh).
         .testTarget(name: "StorageTests", dependencies: [
-            "Storage", .product(name: "Logging", package: "swift-log"),
+            "Storage", "AuditChain", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "BankIOTests", dependencies: ["BankIO", "Storage"]),
         .testTarget(name: "DomainNamesTests", dependencies: ["DomainNames"]),
@@ -155,6 +177,9 @@ let package = Package(
         .testTarget(name: "AccountRegistryTests", dependencies: [
             "AccountRegistry", "AccountGraph", "Storage", .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
+        .testTarget(name: "AuditChainTests", dependencies: ["AuditChain"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery"]),
         .testTarget(name: "AccountGraphEvalTests", dependencies: ["AccountGraphEval", "AccountGraph", "PDQ", "WalletAddress", "Signals"]),
     ]
 )

@@ -228,7 +228,7 @@ public struct EventDecoder: Sendable {
     }
 
     /// JSONSerialization gives booleans as NSNumber too; their type code is "c".
-    static func isBoolean(_ number: NSNumber) -> Bool {
+    public static func isBoolean(_ number: NSNumber) -> Bool {
         String(cString: number.objCType) == "c"
     }
 }

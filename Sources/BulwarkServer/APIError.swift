@@ -79,9 +79,9 @@ public enum APIError: Error, HTTPResponseError, Sendable {
     /// Maps storage errors to API errors.
     static func from(_ error: StoreError) -> APIError {
         switch error {
-        case .bankNotFound, .entryNotFound, .listEntryNotFound, .apiKeyNotFound:
+        case .bankNotFound, .entryNotFound, .listEntryNotFound, .apiKeyNotFound, .actionNotFound:
             return .notFound(error.description)
-        case .bankNameTaken, .apiKeyHashTaken, .constraintViolated:
+        case .bankNameTaken, .apiKeyHashTaken, .constraintViolated, .actionDelivered:
             return .conflict(error.description)
         case .invalidBankName, .invalidThreshold, .invalidHashValue, .invalidListValue, .invalidField, .invalidBatch,
              .invalidLimit:

@@ -3,6 +3,7 @@ import AccountRegistry
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import Matching
 import MediaHashing
 import Metrics
@@ -85,6 +86,13 @@ struct AccountRoutes: Sendable {
     }
 
     func screen(_ profile: AccountProfile, atJSON: String, dryRun: Bool, context: BulwarkRequestContext) async throws -> Response {
+        let screening = try await screening(profile, dryRun: dryRun, logger: context.logger)
+        return Self.json(screening.json(atJSON: atJSON))
+    }
+
+    /// Screens a profile (recording it unless `dryRun`), with its avatar matched against the media
+    /// banks as evidence: the account half of `POST /v1/accounts/screen` and of `POST /v1/content`.
+    func screening(_ profile: AccountProfile, dryRun: Bool, logger: Logger) async throws -> Screening {
         var evidence: [Evidence] = []
         if let avatar = profile.avatarPDQ {
             guard engine.isReady else { throw APIError.notReady }
@@ -111,7 +119,7 @@ struct AccountRoutes: Sendable {
                 case .applied, .unknownAccount:
                     // An account event is always screened; anything else is a bug in the registry
                     // (the event was logged and applied, but its answer was lost).
-                    context.logger.error("the account registry gave no screening for an account event it recorded")
+                    logger.error("the account registry gave no screening for an account event it recorded")
                     throw APIError.unavailable("An internal error occurred; it has been logged.")
                 }
             }
@@ -119,7 +127,7 @@ struct AccountRoutes: Sendable {
             throw APIError.from(error)
         }
         AccountMetrics.screened(screening.decision, dryRun: dryRun)
-        return Self.json(screening.json(atJSON: atJSON))
+        return screening
     }
 
     /// Gives the graph the server's current text scanner (list entries as of now, the configured

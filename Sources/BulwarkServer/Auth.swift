@@ -45,7 +45,12 @@ struct APIKeyMiddleware: RouterMiddleware {
             cache.put(digest, key)
             context.principal = key
             // Last use is informational; never fail a request over it.
-            _ = try? await store.touchAPIKey(id: key.id)
+            if (try? await store.touchAPIKey(id: key.id)) == true {
+                // At most once a minute per key: enough to say which keys were in use when, without
+                // an audit record per request.
+                _ = try? await store.appendAudit([NewAuditEvent(at: Date(), kind: "key.used", actor: "api-key:\(key.prefix)",
+                                                                subject: "api-key:\(key.id)", detail: "{\"role\":\"\(key.role.rawValue)\"}")])
+            }
         }
         return try await next(request, context)
     }

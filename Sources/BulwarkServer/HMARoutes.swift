@@ -16,7 +16,7 @@ struct HMARoutes {
     let engine: MatchEngine
     let configuration: ServerConfiguration
 
-    func register(on router: Router<BulwarkRequestContext>, auth: APIKeyMiddleware) {
+    func register(on router: Router<BulwarkRequestContext>, auth: APIKeyMiddleware, audit: AuditMiddleware) {
         router.get("status") { _, _ -> Response in
             let ready = self.engine.isReady
             return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain"],
@@ -33,7 +33,7 @@ struct HMARoutes {
         m.post("lookup", use: lookupUpload)
         m.get("index/status", use: indexStatus)
         m.post("compare", use: compare)
-        let c = router.group("c").add(middleware: errors).add(middleware: auth)
+        let c = router.group("c").add(middleware: errors).add(middleware: auth).add(middleware: audit)
         c.get("banks", use: listBanks)
         c.post("banks", use: createBank)
         c.get("bank/{bank}", use: getBank)

@@ -26,6 +26,7 @@ struct BankCommand: AsyncParsableCommand {
             let store = try await storeOptions.open()
             do {
                 let bank = try await store.createBank(NewBank(name: name, pdqThreshold: threshold, category: category, action: action, isNegative: negative))
+                await auditCLI(store, kind: "bank.change", subject: "bank:\(bank.name)", detail: "{\"change\":\"created\"}")
                 print("created bank \(bank.name) (id \(bank.id), threshold \(bank.pdqThreshold)\(bank.isNegative ? ", negative" : ""))")
             } catch {
                 await store.shutdown()
@@ -127,6 +128,8 @@ struct BankCommand: AsyncParsableCommand {
                         continue
                     }
                     bar.finish()
+                    await auditCLI(store, kind: "bank.change", subject: "bank:\(target.name)",
+                                   detail: "{\"change\":\"import\",\"added\":\(summary.inserted),\"duplicates\":\(summary.duplicates)}")
                     for error in summary.errors { FileHandle.standardError.write(Data("\(file):\(error)\n".utf8)) }
                     for warning in summary.warnings { FileHandle.standardError.write(Data("warning: \(file): \(warning)\n".utf8)) }
                     print("\(file): \(summary.linesRead) lines, \(summary.inserted) added, \(summary.duplicates) already present, \(summary.invalid) invalid"

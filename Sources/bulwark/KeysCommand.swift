@@ -22,6 +22,8 @@ struct KeysCommand: AsyncParsableCommand {
             let secret = APIKeys.generate()
             do {
                 let key = try await store.createAPIKey(name: name, role: role, keyHash: APIKeys.hash(secret), prefix: APIKeys.prefix(secret))
+                await auditCLI(store, kind: "key.created", subject: "api-key:\(key.id)",
+                               detail: "{\"role\":\"\(key.role.rawValue)\",\"prefix\":\"\(key.prefix)\"}")
                 print(secret)
                 FileHandle.standardError.write(Data("created key \(key.id) (\(key.role), \(key.name)). Store the secret above now: it cannot be shown again.\n".utf8))
             } catch {
@@ -57,7 +59,10 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await storeOptions.open()
-            do { _ = try await store.revokeAPIKey(id: id) } catch {
+            do {
+                _ = try await store.revokeAPIKey(id: id)
+                await auditCLI(store, kind: "key.revoked", subject: "api-key:\(id)")
+            } catch {
                 await store.shutdown()
                 throw ValidationError("\(error)")
             }

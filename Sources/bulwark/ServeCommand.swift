@@ -52,8 +52,60 @@ struct ServeCommand: AsyncParsableCommand {
         "A lexicon file for /v1/text/scan, added to the built-in commerce and off-platform lexicon. Repeatable.", valueName: "file"))
     var lexicons: [String] = []
 
+    @Option(help: ArgumentHelp("The policy (YAML) that turns signals into decisions; the built-in default when left out. "
+        + "Check it with 'bulwark policy check'; reload it without a restart with SIGHUP or POST /v1/policy/reload.",
+        valueName: "file"))
+    var policy: String?
+
+    @Option(help: ArgumentHelp("The platform's endpoint for actions (signed webhooks). Without it, actions wait in the outbox.",
+                               valueName: "url"))
+    var webhookURL: String?
+
+    @Option(help: ArgumentHelp("A file holding the webhook HMAC secret (at least 32 bytes). The environment variable "
+        + "BULWARK_WEBHOOK_SECRET is used when this is left out. Never pass the secret itself on the command line.",
+        valueName: "file"))
+    var webhookSecretFile: String?
+
+    @Option(help: "Delivery attempts before an action is dead-lettered (and an alert logged).")
+    var webhookMaxAttempts = 12
+
+    @Option(help: "Days the hashes of submitted media are kept to match against bank entries added later.")
+    var retroactiveDays = 90
+
+    @Option(help: "Seconds between canary checks (a benign image in the canary bank sent through the intake); 0 turns it off.")
+    var canarySeconds = 60
+
+    func webhookSettings() throws -> WebhookSettings? {
+        guard let webhookURL else { return nil }
+        guard let url = URL(string: webhookURL), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
+              url.host != nil else {
+            throw ValidationError("--webhook-url must be an http:// or https:// URL.")
+        }
+        var secret: [UInt8]
+        if let webhookSecretFile {
+            guard let data = FileManager.default.contents(atPath: webhookSecretFile) else {
+                throw ValidationError("cannot read the webhook secret file \(webhookSecretFile).")
+            }
+            secret = Array(data)
+            // A trailing newline from `echo` or an editor is not part of the secret.
+            while let last = secret.last, last == 0x0A || last == 0x0D { secret.removeLast() }
+        } else if let value = ProcessInfo.processInfo.environment["BULWARK_WEBHOOK_SECRET"] {
+            secret = Array(value.utf8)
+        } else {
+            throw ValidationError("--webhook-url needs a secret: --webhook-secret-file FILE or the environment variable BULWARK_WEBHOOK_SECRET.")
+        }
+        guard secret.count >= 32 else {
+            throw ValidationError("the webhook secret has \(secret.count) bytes; use at least 32 (for example: openssl rand -hex 32).")
+        }
+        return WebhookSettings(url: webhookURL, secret: secret, maxAttempts: max(1, webhookMaxAttempts))
+    }
+
     func run() async throws {
         let lexicon = try loadLexicon(files: lexicons)
+        let webhook = try webhookSettings()
+        guard retroactiveDays >= 0, canarySeconds >= 0 else {
+            throw ValidationError("--retroactive-days and --canary-seconds must be 0 or more.")
+        }
         var logger = Logger(label: "bulwark")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let registry = PrometheusCollectorRegistry()
@@ -68,10 +120,14 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((hint + "\n").utf8))
         }
         let engine = MatchEngine(store: store, flood: FloodPolicy(maximumItems: floodMaxItems, window: .seconds(floodWindow)), logger: logger)
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host, port: port, maxMediaBytes: maxUploadBytes,
             decodeLimits: DecodeLimits(maxPixels: maxPixels, maxBytes: maxUploadBytes),
             pollInterval: .milliseconds(pollMilliseconds))
+        configuration.policyPath = policy
+        configuration.webhook = webhook
+        configuration.retroactiveWindow = .seconds(retroactiveDays * 86_400)
+        configuration.canaryInterval = canarySeconds == 0 ? nil : .seconds(canarySeconds)
         let lists = ListFollower(store: store, lexicon: lexicon, logger: logger)
 
         // The account graph: rebuilt from the store's account log before the server listens (the
@@ -92,9 +148,9 @@ struct ServeCommand: AsyncParsableCommand {
             "seconds": "\(String(format: "%.2f", report.seconds))",
         ])
 
-        let app = BulwarkServer.makeApplication(configuration: configuration, store: store, engine: engine, lists: lists,
-                                                accounts: accounts, registry: registry, logger: logger)
         do {
+            let app = try await BulwarkServer.makeApplication(configuration: configuration, store: store, engine: engine, lists: lists,
+                                                              accounts: accounts, registry: registry, logger: logger)
             try await app.runService()
         } catch {
             await store.shutdown()
