@@ -138,5 +138,25 @@ check "accounts eval runs, reports both targets and writes a replayable history"
 "$bin" accounts replay < "$tmp/acct-eval/events.jsonl" > "$tmp/acct-eval/replayed.jsonl" 2>/dev/null
 check "accounts eval: replaying its history gives the same screens" 'cmp -s "$tmp/acct-eval/screens.jsonl" "$tmp/acct-eval/replayed.jsonl"'
 
+# Policy: the shipped default validates, its example cases pass, errors point at the line.
+"$bin" policy check policies/default.yaml > "$tmp/policy.txt" 2>&1; status=$?
+check "policy check: the shipped default policy is valid" '[ $status -eq 0 ] && grep -q "default" "$tmp/policy.txt"'
+"$bin" policy test policies/default.yaml --cases policies/cases > "$tmp/policy-test.txt" 2>&1; status=$?
+check "policy test: the shipped cases pass against the default policy" '[ $status -eq 0 ]'
+printf 'policy: broken\nversion: 1\nrules:\n  - id: r1\n    when: {kind: post}\n    then: {actions: [explode], severity: low}\n' > "$tmp/broken.yaml"
+"$bin" policy check "$tmp/broken.yaml" > "$tmp/broken.txt" 2>&1; status=$?
+check "policy check: an invalid policy exits 1 and names file, line and column" '[ $status -ne 0 ] && grep -q "broken.yaml:6:" "$tmp/broken.txt"'
+
+# Audit log: CLI changes are audited; verify passes, then names an edited record.
+"$bin" keys create --role admin --name audit-check --data-dir "$tmp/audit" > /dev/null 2>&1
+"$bin" bank create AUDITED --data-dir "$tmp/audit" > /dev/null 2>&1
+"$bin" audit verify --data-dir "$tmp/audit" > "$tmp/audit.txt" 2>&1; status=$?
+check "audit verify: an intact chain verifies (exit 0)" '[ $status -eq 0 ] && grep -q "verified: 2 records" "$tmp/audit.txt"'
+python3 -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE bulwark_audit_log SET detail = '{}' WHERE seq = 2\"); db.commit()" "$tmp/audit/bulwark.sqlite"
+"$bin" audit verify --data-dir "$tmp/audit" > "$tmp/audit-broken.txt" 2>&1; status=$?
+check "audit verify: an edited record makes it exit 1 and says which" '[ $status -eq 1 ] && grep -q "record 2 was edited" "$tmp/audit-broken.txt"'
+
 echo "cli: $passes passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -109,7 +109,13 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "bulwark")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var metrics = PrometheusMetricsFactory(registry: registry)
+        // Deliveries that are retried arrive minutes or hours late: the default buckets end at 10 s.
+        metrics.durationHistogramBuckets["bulwark_action_delivery_lag_seconds"] = [
+            .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5),
+            .seconds(30), .seconds(60), .seconds(300), .seconds(900), .seconds(3_600), .seconds(4 * 3_600),
+        ]
+        MetricsSystem.bootstrap(metrics)
 
         let store = try await storeOptions.open()
         let keys = (try? await store.listAPIKeys()) ?? []
