@@ -253,7 +253,7 @@ import Testing
         #expect(await eventually { await queue.deliveredCount == 2 })
 
         running.cancel()
-        #expect(await finishes(running, within: .seconds(2)))
+        #expect(await finishes(running, within: .seconds(30)))
         let claimsAfterStop = await queue.claimCount
         try await Task.sleep(for: .milliseconds(50))
         #expect(await queue.claimCount == claimsAfterStop)
@@ -273,7 +273,7 @@ import Testing
 
         #expect(await eventually { started.current })
         running.cancel()
-        #expect(await finishes(running, within: .seconds(2)))
+        #expect(await finishes(running, within: .seconds(30)))
         #expect(await queue.failures.isEmpty)
         #expect(await queue.status(action.id) == .pending)
         #expect(await queue.row(action.id)?.action.attempts == 0)
@@ -289,11 +289,11 @@ import Testing
         #expect(await eventually { await queue.claimCount >= 1 })
         await queue.add()
         worker.wake()
-        #expect(await eventually(timeout: .seconds(2)) { await queue.deliveredCount == 1 })
+        #expect(await eventually(timeout: .seconds(60)) { await queue.deliveredCount == 1 })
         // And again: every wake counts, not only the first.
         await queue.add()
         worker.wake()
-        #expect(await eventually(timeout: .seconds(2)) { await queue.deliveredCount == 2 })
+        #expect(await eventually(timeout: .seconds(60)) { await queue.deliveredCount == 2 })
     }
 
     @Test func aFullBatchIsFollowedAtOnceByTheNextRound() async throws {
@@ -305,7 +305,7 @@ import Testing
         defer { running.cancel() }
 
         // Rounds of 2, 2 and 1: only the last, short one waits for the (hour-long) poll.
-        #expect(await eventually(timeout: .seconds(2)) { await queue.deliveredCount == 5 })
+        #expect(await eventually(timeout: .seconds(60)) { await queue.deliveredCount == 5 })
         #expect(await queue.claimCount == 3)
     }
 
@@ -316,11 +316,14 @@ import Testing
                                 try makeConfiguration(pollInterval: .milliseconds(1)))
         let running = Task { await worker.run() }
 
+        #expect(await eventually { await queue.claimCount >= 1 })
         try await Task.sleep(for: .milliseconds(400))
-        // The first claim fails and the worker waits at least a second before the next.
-        #expect(await queue.claimCount == 1)
+        // The first claim fails and the worker waits at least a second before the next (a spinning
+        // worker, with its 1 ms poll, would have claimed hundreds of times; a loaded machine may
+        // let the second, on-schedule claim in before this line runs).
+        #expect(await queue.claimCount <= 2)
         running.cancel()
-        #expect(await finishes(running, within: .seconds(2)))
+        #expect(await finishes(running, within: .seconds(30)))
     }
 }
 
