@@ -31,11 +31,12 @@ curl -sf -X POST -H "X-API-Key: $key" -H 'Content-Type: application/json' \
 sleep 1
 
 echo "== text-only posts ($connections connections, ${seconds}s)"
-BULWARK_BENCH_KEY="$key" wrk -t2 -c"$connections" -d3s -s bench/intake/post.lua http://127.0.0.1:18290 >/dev/null
-BULWARK_BENCH_KEY="$key" wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/intake/post.lua http://127.0.0.1:18290 | tee "$out/text.txt"
+BULWARK_BENCH_RUN=warm BULWARK_BENCH_KEY="$key" wrk -t2 -c"$connections" -d3s -s bench/intake/post.lua http://127.0.0.1:18290 >/dev/null
+BULWARK_BENCH_RUN=text BULWARK_BENCH_KEY="$key" wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/intake/post.lua http://127.0.0.1:18290 | tee "$out/text.txt"
 echo "== posts with one 1 MP JPEG ($connections connections, ${seconds}s)"
-BULWARK_BENCH_KEY="$key" BULWARK_BENCH_JPEG_B64="$out/1mp.b64" wrk -t2 -c"$connections" -d"${seconds}s" --latency \
+BULWARK_BENCH_RUN=jpeg BULWARK_BENCH_KEY="$key" BULWARK_BENCH_JPEG_B64="$out/1mp.b64" wrk -t2 -c"$connections" -d"${seconds}s" --latency \
     -s bench/intake/post.lua http://127.0.0.1:18290 | tee "$out/jpeg.txt"
 sleep 3
 curl -s -H "X-API-Key: $key" http://127.0.0.1:18290/v1/outbox; echo
+curl -s http://127.0.0.1:18290/metrics | grep -E '^bulwark_(intake_total|decisions_total|intake_replayed_total)' || true
 echo "server RSS: $(grep VmRSS /proc/$server/status | awk '{print $2/1024 " MiB"}')"

@@ -114,8 +114,8 @@ public struct PolicyOutcome: Sendable, Hashable, Codable {
         var queueSeverity: Severity? = nil
         for rule in fired {
             for action in rule.actions { mask |= action.bit }
-            if severity == nil || rule.severity > severity! { severity = rule.severity }
-            if let q = rule.queue, queueSeverity == nil || rule.severity > queueSeverity! {
+            if severity.map({ rule.severity > $0 }) ?? true { severity = rule.severity }
+            if let q = rule.queue, queueSeverity.map({ rule.severity > $0 }) ?? true {
                 queue = q
                 queueSeverity = rule.severity
             }

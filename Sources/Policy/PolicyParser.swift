@@ -26,6 +26,11 @@ extension Policy {
 
 /// The text of a file of at most 1 MiB, as UTF-8.
 func readTextFile(_ path: String) throws(PolicyError) -> String {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw PolicyError(source: path, message: "no such file")
+    }
+    guard !isDirectory.boolValue else { throw PolicyError(source: path, message: "is a directory, not a file") }
     let attributes: [FileAttributeKey: Any]
     do {
         attributes = try FileManager.default.attributesOfItem(atPath: path)

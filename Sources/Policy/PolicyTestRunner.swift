@@ -148,6 +148,23 @@ public struct PolicyTestRunner: Sendable {
         public var invalidFiles: [PolicyError] = []
         /// The case files read, sorted.
         public var files: [String] = []
+        /// Results and invalid files in file order, for ``lines``.
+        var order: [Item] = []
+
+        enum Item: Sendable, Hashable {
+            case result(Int)
+            case invalid(Int)
+        }
+
+        mutating func append(_ result: CaseResult) {
+            order.append(.result(results.count))
+            results.append(result)
+        }
+
+        mutating func append(invalid error: PolicyError) {
+            order.append(.invalid(invalidFiles.count))
+            invalidFiles.append(error)
+        }
 
         public var passedCount: Int { results.count(where: \.passed) }
         public var failedCount: Int { results.count - passedCount }
@@ -162,11 +179,16 @@ public struct PolicyTestRunner: Sendable {
             return text
         }
 
-        /// One line per case (and per problem of an invalid file), in file order, then the summary.
+        /// One line per case (and per problem of an invalid file, "INVALID file:line:column: …"),
+        /// in file order, then the summary.
         public var lines: [String] {
             var lines: [String] = []
-            for error in invalidFiles { lines.append(contentsOf: error.all.map { "INVALID \($0.description)" }) }
-            lines.append(contentsOf: results.map(\.line))
+            for item in order {
+                switch item {
+                case .result(let index): lines.append(results[index].line)
+                case .invalid(let index): lines.append(contentsOf: invalidFiles[index].all.map { "INVALID \($0.description)" })
+                }
+            }
             lines.append(summary)
             return lines
         }
@@ -189,23 +211,27 @@ public struct PolicyTestRunner: Sendable {
     /// Runs every *.yaml, *.yml and *.json file of a directory (not its subdirectories), in name
     /// order. Throws when the directory cannot be listed.
     public func run(directory: String) throws(PolicyError) -> Report {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            throw PolicyError(source: directory, message: "no such directory")
+        }
+        guard isDirectory.boolValue else { throw PolicyError(source: directory, message: "not a directory") }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw PolicyError(source: directory, message: "cannot list the case directory: \(error.localizedDescription)")
+            throw PolicyError(source: directory, message: "cannot list the directory: \(error.localizedDescription)")
         }
         var report = Report()
         for name in names.sorted() where Self.caseFileExtensions.contains((name as NSString).pathExtension.lowercased()) {
             let path = (directory as NSString).appendingPathComponent(name)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            var isSubdirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isSubdirectory), !isSubdirectory.boolValue else { continue }
             report.files.append(path)
             do {
-                let cases = try PolicyCase.load(path: path)
-                report.results.append(contentsOf: cases.map(run))
+                for testCase in try PolicyCase.load(path: path) { report.append(run(testCase)) }
             } catch {
-                report.invalidFiles.append(error)
+                report.append(invalid: error)
             }
         }
         return report
@@ -396,7 +422,10 @@ struct CaseParser {
             case "verdict":
                 if let v = reader.choice(entry.value, "'verdict'", Verdict.self, noun: "verdict") { expect.verdict = v } else { ok = false }
             case "actions":
-                if let v = wordSet(entry.value, "'actions'", ActionKind.allCases.filter { $0 != .allow }.map(\.rawValue), noun: "action") {
+                if case .sequence(let items) = entry.value, let allow = items.first(where: { $0.string == "allow" }) {
+                    reader.fail("'allow' is never among an outcome's actions; expect no action with actions: []", at: allow)
+                    ok = false
+                } else if let v = wordSet(entry.value, "'actions'", ActionKind.allCases.filter { $0 != .allow }.map(\.rawValue), noun: "action") {
                     expect.actions = Set(v.compactMap(ActionKind.init(rawValue:)))
                 } else {
                     ok = false

@@ -214,6 +214,12 @@ public protocol BulwarkStore: Sendable {
     /// writes nothing and returns false.
     func completeAction(id: Int64, owner: String, at: Date, audit: NewAuditEvent?) async throws(StoreError) -> Bool
 
+    /// Marks many delivered actions in ONE transaction, each exactly as `completeAction` would
+    /// (only when its owner still holds it), and returns, in order, whether each was written. A
+    /// delivery worker sends several webhooks at once; committing their outcomes together costs
+    /// one commit instead of one per action.
+    func completeActions(_ completions: [ActionCompletion]) async throws(StoreError) -> [Bool]
+
     /// Records a failed delivery attempt: one more attempt, `error` kept (its first 1,000
     /// characters), lease cleared, and `audit` appended in the same transaction. With `retryAt`
     /// the action stays pending and is due again then; without, it becomes a dead letter. Only

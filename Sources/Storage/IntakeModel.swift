@@ -281,3 +281,20 @@ public enum IntakeOutcome: Sendable, Hashable {
     /// is stored, to answer the replay with.
     case existing(ContentRecord)
 }
+
+/// One delivered action, for `completeActions`.
+public struct ActionCompletion: Sendable, Hashable {
+    public var id: Int64
+    /// The lease owner that delivered it; the row changes only if it still holds the lease.
+    public var owner: String
+    public var at: Date
+    /// Appended to the audit log in the same transaction, when the row changed.
+    public var audit: NewAuditEvent?
+
+    public init(id: Int64, owner: String, at: Date, audit: NewAuditEvent? = nil) {
+        self.id = id
+        self.owner = owner
+        self.at = at
+        self.audit = audit
+    }
+}

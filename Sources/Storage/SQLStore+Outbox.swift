@@ -167,6 +167,41 @@ extension SQLStore {
         }
     }
 
+    public func completeActions(_ completions: [ActionCompletion]) async throws(StoreError) -> [Bool] {
+        guard !completions.isEmpty else { return [] }
+        var rows: [(id: Int64, owner: String, at: Int64, event: ValidAuditEvent?)] = []
+        rows.reserveCapacity(completions.count)
+        for (index, completion) in completions.enumerated() {
+            let owner = try Validate.identifier(completion.owner, field: "lease owner of completion \(index)")
+            let at = try Validate.eventTime(completion.at, field: "delivery time of completion \(index)")
+            let event = try completion.audit.map { event throws(StoreError) in
+                try ValidAuditEvent(event, label: "audit event of completion \(index)")
+            }
+            rows.append((completion.id, owner, at, event))
+        }
+        let valid = rows
+        return try await write { db in
+            // The audit head first, as every audit-writing transaction does (one lock order).
+            if valid.contains(where: { $0.event != nil }) { try await self.lockAuditHead(db) }
+            var outcomes: [Bool] = []
+            outcomes.reserveCapacity(valid.count)
+            var events: [ValidAuditEvent] = []
+            for row in valid {
+                let updated = try await db.raw("""
+                    UPDATE bulwark_actions
+                    SET status = 'delivered', delivered_at = \(bind: row.at), attempts = attempts + 1,
+                        lease_owner = NULL, leased_until = 0
+                    WHERE id = \(bind: row.id) AND status = 'pending' AND lease_owner = \(bind: row.owner)
+                    RETURNING id
+                    """).first() != nil
+                outcomes.append(updated)
+                if updated, let event = row.event { events.append(event) }
+            }
+            if !events.isEmpty { _ = try await self.appendAuditLocked(db, events) }
+            return outcomes
+        }
+    }
+
     public func failAction(id: Int64, owner: String, error: String, retryAt: Date?, audit: NewAuditEvent?)
         async throws(StoreError) -> ActionRecord?
     {

@@ -109,6 +109,8 @@ struct RunnerTests {
             "case.yaml:1:1: missing 'expect' in case 'case'",
             "case.yaml:2:1: unknown key 'verdict' in a case; expected one of: name, input, expect ('verdict' goes under 'expect')",
         ])
+        let allow = try #require(error("input: {kind: post}\nexpect: {actions: [allow]}\n"))
+        #expect(allow.description == "case.yaml:2:20: 'allow' is never among an outcome's actions; expect no action with actions: []")
         let syntax = try #require(error("input: {kind: post\n"))
         #expect(syntax.line == 2)
         let notACase = try #require(error("just text\n"))
@@ -134,9 +136,9 @@ struct RunnerTests {
         #expect(report.failedCount == 1)
         #expect(!report.succeeded)
         #expect(report.lines == [
-            "INVALID \(directory)/c-invalid.yaml:2:15: unknown kind 'posting'; expected one of: post, profile, signup, message (did you mean 'post'?)",
             "ok   clean",
             "FAIL wrong: expected verdict block, got allow; fired: []",
+            "INVALID \(directory)/c-invalid.yaml:2:15: unknown kind 'posting'; expected one of: post, profile, signup, message (did you mean 'post'?)",
             "1 passed, 1 failed, 1 invalid case file",
         ])
     }
@@ -147,7 +149,13 @@ struct RunnerTests {
         let report = try runner.run(directory: directory)
         #expect(!report.succeeded)
         #expect(report.summary == "0 passed, 0 failed (no cases found)")
-        #expect(throws: PolicyError.self) { try runner.run(directory: directory + "/missing") }
+        #expect(throws: PolicyError(source: directory + "/missing", message: "no such directory")) {
+            try runner.run(directory: directory + "/missing")
+        }
+        try "x".write(toFile: directory + "/file", atomically: true, encoding: .utf8)
+        #expect(throws: PolicyError(source: directory + "/file", message: "not a directory")) {
+            try runner.run(directory: directory + "/file")
+        }
     }
 
     @Test func policyFilesAreLoadedWithTheirPathInErrors() throws {
@@ -170,6 +178,8 @@ struct RunnerTests {
         } catch {
             #expect(error.description == "\(big): the document is 1048577 bytes; the limit is 1048576 (1 MiB)")
         }
-        #expect(throws: PolicyError.self) { try Policy.load(path: directory + "/none.yaml") }
+        #expect(throws: PolicyError(source: directory + "/none.yaml", message: "no such file")) {
+            try Policy.load(path: directory + "/none.yaml")
+        }
     }
 }

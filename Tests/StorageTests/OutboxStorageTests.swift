@@ -97,6 +97,31 @@ struct OutboxStorageTests {
     }
 
     @Test(arguments: TestBackend.available)
+    func batchedCompletionsWriteOnlyWhatTheirOwnersHold(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let ids = try await store.enqueueActions((0..<4).map { action("b\($0)", decision: "d") }, audit: []).compactMap { $0 }
+            let now = Self.later()
+            let mine = try await store.claimActions(owner: "w1", limit: 3, now: now, lease: .seconds(30))
+            let theirs = try await store.claimActions(owner: "w2", limit: 1, now: now, lease: .seconds(30))
+            #expect(mine.count == 3 && theirs.count == 1)
+            let outcomes = try await store.completeActions([
+                ActionCompletion(id: mine[0].id, owner: "w1", at: now, audit: auditEvent("action.delivered", subject: "b0")),
+                ActionCompletion(id: theirs[0].id, owner: "w1", at: now, audit: auditEvent("action.delivered", subject: "b3")),
+                ActionCompletion(id: mine[1].id, owner: "w1", at: now, audit: nil),
+                ActionCompletion(id: mine[0].id, owner: "w1", at: now, audit: auditEvent("action.delivered", subject: "again")),
+                ActionCompletion(id: mine[2].id, owner: "w1", at: now, audit: auditEvent("action.delivered", subject: "b2")),
+            ])
+            #expect(outcomes == [true, false, true, false, true], "another worker's lease and a second completion write nothing")
+            #expect(try await store.action(id: theirs[0].id).status == .pending)
+            let audit = try await store.auditRecords(after: 0, limit: 10)
+            #expect(audit.map(\.subject) == ["b0", "b2"], "audit records only for the completions that happened, in order")
+            #expect(try await store.outboxStats().delivered == 3)
+            #expect(try await store.completeActions([]) == [])
+            _ = ids
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
     func failRetriesThenDeadLetters(_ backend: TestBackend) async throws {
         try await withStore(backend) { store, _ in
             let id = try #require(try await store.enqueueActions([action("k", decision: "d")], audit: [])[0])

@@ -16,8 +16,13 @@ local texts = {
   "check out my channel t.me/some_other_channel for daily photos",
 }
 
+-- Content ids must never repeat across runs (a repeated id with another body is a 409), so each
+-- thread's prefix combines the run's label, the time and the thread's number.
+local run = os.getenv("BULWARK_BENCH_RUN") or "run"
+local threads = 0
 function setup(thread)
-  thread:set("id", tostring(math.random(1, 1e9)))
+  threads = threads + 1
+  thread:set("id", string.format("%s-%d-%d", run, os.time(), threads))
 end
 
 function request()

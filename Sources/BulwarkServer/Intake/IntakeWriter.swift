@@ -1,38 +1,38 @@
 import Storage
 import Synchronization
 
-/// Group commit for the intake: concurrent requests hand their records here, and one writer
-/// stores everything that queued up while the previous transaction ran, in one transaction.
+/// Group commit: concurrent callers hand their items here, and one writer stores everything that
+/// queued up while the previous transaction ran, in one transaction.
 ///
-/// Every decision is durable before it is answered (content row, actions, audit record), so a
-/// commit per request would cap the intake at the database's commit rate (an fsync each on
-/// SQLite). Batching keeps that guarantee and pays one commit per batch: under load, batches
-/// grow by themselves; with a single client, each request is a batch of one and waits for
-/// nothing.
-final class IntakeWriter: Sendable {
-    typealias Waiter = CheckedContinuation<IntakeOutcome, any Error>
+/// Every decision is durable before it is answered (content row, actions, audit record), and
+/// every delivery is recorded before the next round; a commit per item would cap both at the
+/// database's commit rate (an fsync each on SQLite). Batching keeps the guarantee and pays one
+/// commit per batch: under load, batches grow by themselves; a lone caller is a batch of one and
+/// waits for nothing.
+final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
+    typealias Waiter = CheckedContinuation<Outcome, any Error>
 
     private struct State {
-        var pending: [(record: IntakeRecord, waiter: Waiter)] = []
+        var pending: [(item: Item, waiter: Waiter)] = []
         var writing = false
     }
 
-    let store: any BulwarkStore
-    /// The most records written in one transaction.
+    /// Writes a batch in one transaction and returns one outcome per item, in order.
+    let writeBatch: @Sendable ([Item]) async throws -> [Outcome]
+    /// The most items written in one transaction.
     let maximumBatch: Int
     private let state = Mutex(State())
 
-    init(store: any BulwarkStore, maximumBatch: Int = 256) {
-        self.store = store
+    init(maximumBatch: Int = 256, writeBatch: @escaping @Sendable ([Item]) async throws -> [Outcome]) {
         self.maximumBatch = maximumBatch
+        self.writeBatch = writeBatch
     }
 
-    /// Stores one record (or finds that its content id was already decided) and returns when it
-    /// is committed.
-    func write(_ record: IntakeRecord) async throws -> IntakeOutcome {
+    /// Writes one item (in some batch) and returns its outcome once the batch is committed.
+    func write(_ item: Item) async throws -> Outcome {
         try await withCheckedThrowingContinuation { (waiter: Waiter) in
             let startWriter = state.withLock { state -> Bool in
-                state.pending.append((record, waiter))
+                state.pending.append((item, waiter))
                 guard !state.writing else { return false }
                 state.writing = true
                 return true
@@ -46,7 +46,7 @@ final class IntakeWriter: Sendable {
     /// Writes batches until nothing is pending. Only one drain runs at a time (`writing`).
     private func drain() async {
         while true {
-            let batch = state.withLock { state -> [(record: IntakeRecord, waiter: Waiter)] in
+            let batch = state.withLock { state -> [(item: Item, waiter: Waiter)] in
                 let count = min(state.pending.count, maximumBatch)
                 let batch = Array(state.pending.prefix(count))
                 state.pending.removeFirst(count)
@@ -55,24 +55,35 @@ final class IntakeWriter: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                let outcomes = try await store.recordIntake(batch.map(\.record))
-                for (item, outcome) in zip(batch, outcomes) { item.waiter.resume(returning: outcome) }
+                let outcomes = try await writeBatch(batch.map(\.item))
+                guard outcomes.count == batch.count else { throw StoreError.databaseFailure("a batch write returned the wrong number of outcomes") }
+                for (entry, outcome) in zip(batch, outcomes) { entry.waiter.resume(returning: outcome) }
             } catch {
-                // One bad record must not fail the others: write them one at a time, so each
-                // request gets its own answer.
+                // One bad item must not fail the others: write them one at a time, so each
+                // caller gets its own answer.
                 if batch.count == 1 {
                     batch[0].waiter.resume(throwing: error)
                     continue
                 }
-                for item in batch {
+                for entry in batch {
                     do {
-                        let outcome = try await store.recordIntake([item.record])
-                        item.waiter.resume(returning: outcome[0])
+                        let outcome = try await writeBatch([entry.item])
+                        guard let first = outcome.first else { throw StoreError.databaseFailure("a batch write returned no outcome") }
+                        entry.waiter.resume(returning: first)
                     } catch {
-                        item.waiter.resume(throwing: error)
+                        entry.waiter.resume(throwing: error)
                     }
                 }
             }
         }
+    }
+}
+
+/// The intake's group commit: decisions with their actions, audit records and media hashes.
+typealias IntakeWriter = GroupCommitter<IntakeRecord, IntakeOutcome>
+
+extension GroupCommitter where Item == IntakeRecord, Outcome == IntakeOutcome {
+    convenience init(store: any BulwarkStore, maximumBatch: Int = 256) {
+        self.init(maximumBatch: maximumBatch) { records in try await store.recordIntake(records) }
     }
 }

@@ -8,6 +8,14 @@ import Storage
 /// exactly which actions reached the platform and when.
 struct StoreActionQueue: ActionQueue {
     let store: any BulwarkStore
+    /// Deliveries finish several at a time (the worker sends concurrently): their completions are
+    /// committed together.
+    let completions: GroupCommitter<ActionCompletion, Bool>
+
+    init(store: any BulwarkStore) {
+        self.store = store
+        completions = GroupCommitter(maximumBatch: 512) { batch in try await store.completeActions(batch) }
+    }
 
     func claim(owner: String, limit: Int, now: Date, lease: Duration) async throws -> [QueuedAction] {
         try await store.claimActions(owner: owner, limit: limit, now: now, lease: lease).map {
@@ -18,8 +26,8 @@ struct StoreActionQueue: ActionQueue {
 
     func complete(_ action: QueuedAction, owner: String, at: Date) async throws -> Bool {
         let detail = "{\"action\":\(JSONString.quote(action.action)),\"attempt\":\(action.attempts + 1)}"
-        return try await store.completeAction(id: action.id, owner: owner, at: at, audit: NewAuditEvent(
-            at: at, kind: "action.delivered", actor: "system", subject: action.idempotencyKey, detail: detail))
+        return try await completions.write(ActionCompletion(id: action.id, owner: owner, at: at, audit: NewAuditEvent(
+            at: at, kind: "action.delivered", actor: "system", subject: action.idempotencyKey, detail: detail)))
     }
 
     func fail(_ action: QueuedAction, owner: String, error: String, retryAt: Date?) async throws {
