@@ -19,6 +19,8 @@ public enum APIError: Error, HTTPResponseError, Sendable {
     case conflict(String)
     case payloadTooLarge(limit: Int)
     case unsupportedMedia(String)
+    /// A policy file that does not validate (on reload; the current policy stays).
+    case invalidPolicy(String)
     case notReady
     case unavailable(String)
 
@@ -30,7 +32,7 @@ public enum APIError: Error, HTTPResponseError, Sendable {
         case .notFound: return .notFound
         case .conflict: return .conflict
         case .payloadTooLarge: return .contentTooLarge
-        case .unsupportedMedia: return .unprocessableContent
+        case .unsupportedMedia, .invalidPolicy: return .unprocessableContent
         case .notReady, .unavailable: return .serviceUnavailable
         }
     }
@@ -45,6 +47,7 @@ public enum APIError: Error, HTTPResponseError, Sendable {
         case .conflict: return "conflict"
         case .payloadTooLarge: return "payload_too_large"
         case .unsupportedMedia: return "unprocessable_media"
+        case .invalidPolicy: return "invalid_policy"
         case .notReady: return "not_ready"
         case .unavailable: return "unavailable"
         }
@@ -59,7 +62,7 @@ public enum APIError: Error, HTTPResponseError, Sendable {
         case .forbidden(let needed, let have):
             return "This needs a key with the \(needed) role or higher; this key has \(have)."
         case .badRequest(let message), .notFound(let message), .conflict(let message),
-             .unsupportedMedia(let message), .unavailable(let message):
+             .unsupportedMedia(let message), .invalidPolicy(let message), .unavailable(let message):
             return message
         case .payloadTooLarge(let limit):
             return "The request body is larger than the limit of \(limit) bytes."

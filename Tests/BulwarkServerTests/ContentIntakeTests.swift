@@ -98,6 +98,9 @@ struct ContentIntakeTests {
                 let other = try await send(client, .post, "/v1/content", key: h.ingest, body.replacingOccurrences(of: "VIP", with: "vip"))
                 #expect(other.status == .conflict)
                 #expect(try await send(client, .get, "/v1/content/p1", key: h.ingest).text == first.text)
+                // Ids with any characters are read back percent-encoded.
+                #expect(try await send(client, .post, "/v1/content", key: h.ingest, #"{"contentId":"a b/é%","kind":"post","account":"u1"}"#).status == .ok)
+                #expect(try await send(client, .get, "/v1/content/a%20b%2F%C3%A9%25", key: h.ingest).status == .ok)
 
                 let delivered = try await deliver(h.store)
                 #expect(delivered.count == 2)
@@ -152,7 +155,7 @@ struct ContentIntakeTests {
         try await Harness.with { h in
             try await h.app.test(.router) { client in
                 let first = try await send(client, .post, "/v1/content", key: h.ingest,
-                                           #"{"contentId":"s1","kind":"signup","account":"t1","at":"2026-01-01T10:00:00Z","profile":{"handle":"vip_shop","bio":"menu: t.me/vipstore_x","email":"seller@example.org","devices":["dev-1"]}}"#)
+                                           #"{"contentId":"s1","kind":"signup","account":"t1","at":"2026-01-01T10:00:00Z","profile":{"handle":"vip_shop","bio":"menu: t.me/vipstore_x","signals":{"email":"seller@example.org","devices":["dev-1"]}}}"#)
                 #expect(first.status == .ok)
                 #expect(first.object["verdict"] as? String == "allow")
                 #expect(try await send(client, .post, "/v1/accounts/events", key: h.ingest,
@@ -160,7 +163,7 @@ struct ContentIntakeTests {
                 _ = try await deliver(h.store)
 
                 let back = try await send(client, .post, "/v1/content", key: h.ingest,
-                                          #"{"contentId":"s2","kind":"signup","account":"t2","at":"2026-01-01T13:00:00Z","profile":{"handle":"vip_shop2","bio":"new menu: t.me/vipstore_x","email":"seller@example.org","devices":["dev-1"]}}"#)
+                                          #"{"contentId":"s2","kind":"signup","account":"t2","at":"2026-01-01T13:00:00Z","profile":{"handle":"vip_shop2","bio":"new menu: t.me/vipstore_x","signals":{"email":"seller@example.org","devices":["dev-1"]}}}"#)
                 #expect(back.status == .ok)
                 let evasion = (back.object["signals"] as? [String: Any])?["evasion"] as? [String: Any]
                 #expect(evasion?["decision"] as? String == "block")
@@ -187,6 +190,10 @@ struct ContentIntakeTests {
                 #expect(edit.actionNames.contains("hold_for_review"))
                 let delivered = try await deliver(h.store)
                 #expect(delivered.contains { $0.payload["contentId"] as? String == "e1" && $0.payload["kind"] as? String == "profile" })
+                // The content's time is the account event's time, whatever form it was written in.
+                #expect(try await send(client, .post, "/v1/content", key: h.ingest,
+                                       #"{"contentId":"e2","kind":"signup","account":"early","at":86400,"profile":{"handle":"h"}}"#).status == .ok)
+                #expect(try await send(client, .get, "/v1/accounts/early", key: h.curator).object["createdAt"] as? String == "1970-01-02T00:00:00Z")
             }
         }
     }
@@ -259,6 +266,8 @@ struct ContentIntakeTests {
                     (#"{"contentId":"x\u0000","kind":"post","account":"u"}"#, "control character"),
                     (#"[1,2,3]"#, "JSON object"),
                     (#"{"contentId":"x","kind":"post","account":"u","profile":{"bio":"b"}}"#, "profile"),
+                    (#"{"contentId":"x","kind":"signup","account":"u","profile":{"bio":"b","email":"a@b.c"}}"#, "profile.signals"),
+                    (#"{"contentId":"x","kind":"post","account":"u","at":-5}"#, "1970"),
                 ]
                 for (body, phrase) in cases {
                     let reply = try await send(client, .post, "/v1/content", key: h.ingest, body)

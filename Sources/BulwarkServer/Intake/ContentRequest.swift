@@ -43,6 +43,14 @@ struct ContentRequest: Sendable {
     static let maximumPlatformFields = 32
     static let maximumPlatformKeyBytes = 64
     static let maximumPlatformValueBytes = 1_024
+    /// 9999-12-31T23:59:59.999Z: RFC 3339 has four-digit years.
+    static let maximumMillis: Int64 = 253_402_300_799_999
+
+    static func isoTime(_ millis: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1_000))
+    }
 
     enum Problem: Error, Sendable {
         case invalid(String)
@@ -67,6 +75,9 @@ struct ContentRequest: Sendable {
             throw .invalid("\"kind\" must be one of post, profile, signup, message.")
         }
         let at = try time(object["at"], now: now)
+        guard (0...maximumMillis).contains(at) else {
+            throw .invalid("\"at\" must be between 1970 and the year 9999.")
+        }
         var text = ""
         switch object["text"] {
         case nil, is NSNull: break
@@ -103,13 +114,26 @@ struct ContentRequest: Sendable {
             guard kind == .profile || kind == .signup else {
                 throw .invalid("\"profile\" is only for kind profile or signup; a \(kind.rawValue) carries \"text\" and \"media\".")
             }
+            // A misplaced private signal (`"email"` beside `"bio"` instead of inside `"signals"`)
+            // would otherwise be dropped without a word, and ban evasion missed.
+            let profileFields: Set<String> = ["handle", "displayName", "bio", "avatarPdq", "avatarImage", "signals"]
+            if let unknown = fields.keys.sorted().first(where: { !profileFields.contains($0) && !["id", "at", "event"].contains($0) }) {
+                let hint = ["email", "phone", "devices", "ips", "payments"].contains(unknown)
+                    ? " Private signals go inside \"profile.signals\"." : ""
+                throw .invalid("Unknown field \"profile.\(printable(unknown))\"; a profile has \(profileFields.sorted().joined(separator: ", ")).\(hint)")
+            }
+            if let signals = fields["signals"] as? [String: Any],
+               let unknown = signals.keys.sorted().first(where: { !["email", "phone", "devices", "ips", "payments"].contains($0) }) {
+                throw .invalid("Unknown field \"profile.signals.\(printable(unknown))\"; the signals are email, phone, devices, ips, payments.")
+            }
             for key in ["id", "at", "event"] where fields[key] != nil {
                 throw .invalid("\"profile.\(key)\" is taken from the content (\"account\", \"at\"); leave it out.")
             }
             profileText = [fields["displayName"], fields["name"], fields["handle"], fields["bio"]]
                 .compactMap { $0 as? String }.joined(separator: "\n")
             fields["id"] = account
-            fields["at"] = at
+            // As RFC 3339 text: a number below 1e11 would be read as seconds by the account decoder.
+            fields["at"] = isoTime(at)
             fields["event"] = "account"
             guard let data = try? JSONSerialization.data(withJSONObject: fields) else {
                 throw .invalid("\"profile\" could not be read as an account event.")
@@ -174,7 +198,8 @@ struct ContentRequest: Sendable {
                 var entry = Media()
                 if let id = fields["id"], !(id is NSNull) { entry.id = try identifier(id, field: "\(field).id") }
                 if let bytes = fields["bytes"] as? String {
-                    guard fields["pdq"] == nil, fields["md5"] == nil, fields["sha256"] == nil else {
+                    let given = ["pdq", "md5", "sha256"].filter { key in fields[key] != nil && !(fields[key] is NSNull) }
+                    guard given.isEmpty else {
                         throw .invalid("\"\(field)\" gives both bytes and hashes; send one or the other.")
                     }
                     guard bytes.utf8.count / 4 * 3 <= maxMediaBytes + 3 else {

@@ -53,7 +53,10 @@ struct ContentRoutes: Sendable {
     /// `GET /v1/content/{id}`: the decision given for a content id.
     @Sendable func getContent(_ request: Request, context: BulwarkRequestContext) async throws -> Response {
         _ = try context.require(.ingest)
-        let id = try context.parameters.require("id")
+        // Percent-decoded, as account ids are: a content id may hold any character.
+        guard let id = try context.parameters.require("id").removingPercentEncoding else {
+            throw APIError.badRequest("The content id in the path is not valid percent-encoding.")
+        }
         let record: ContentRecord?
         do { record = try await store.content(id: id) } catch { throw APIError.from(error) }
         guard let record else { throw APIError.notFound("No content with this id has been submitted to POST /v1/content.") }
@@ -153,7 +156,7 @@ struct ContentRoutes: Sendable {
             let loaded = try await PolicyReloader.reload(policy, store: store, actor: "api-key:\(key.prefix)", logger: context.logger)
             return AccountRoutes.json(Self.json(loaded))
         } catch let error as PolicyLoadError {
-            throw APIError.unsupportedMedia("The policy was not reloaded; the current one stays in force. \(error.description)")
+            throw APIError.invalidPolicy("The policy was not reloaded; the current one stays in force. \(error.description)")
         }
     }
 
