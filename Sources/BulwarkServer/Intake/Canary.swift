@@ -96,7 +96,11 @@ final class Canary: Sendable {
         } catch {
             logger.error("could not create the canary bank", metadata: ["error": "\(error)"])
         }
-        // Give the index a moment to follow the bank's creation before the first check.
+        // A large index takes a while to load: the canary starts once it has (a red canary during
+        // start-up would be noise), then gives the index a moment to follow the bank's creation.
+        while !pipeline.engine.isReady && !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+        }
         try? await Task.sleep(for: .seconds(2))
         while !Task.isCancelled {
             await check()
