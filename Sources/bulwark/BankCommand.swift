@@ -168,6 +168,9 @@ struct BankCommand: AsyncParsableCommand {
                 let summary = output == nil
                     ? try await exporter.export(bankId: target.id, options: options, toFileDescriptor: 1)
                     : try await exporter.export(bankId: target.id, options: options, toFile: output!)
+                // Hash lists are sensitive: who took a copy, and when, is on the record.
+                await auditCLI(store, kind: "bank.export", subject: "bank:\(target.name)",
+                               detail: "{\"to\":\(output == nil ? "\"stdout\"" : "\"file\"")}")
                 if summary.entriesUnrepresentable > 0 {
                     warn("\(summary.entriesUnrepresentable) list entries were left out: their values contain a space or tab "
                          + "followed by '#', which the lists format reads as the start of a comment")
