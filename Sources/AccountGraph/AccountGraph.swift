@@ -199,6 +199,28 @@ public struct AccountGraph {
                               banReason: banReasons[account], signalCount: keys[i].count)
     }
 
+    /// What a decision needs to know about an account's actor, without the links and shared
+    /// values `actor(of:)` gathers: its name, whether any account is banned, how many accounts
+    /// it has, and up to `limit` of their ids (for fanning out a suspension). Cheap enough to ask
+    /// for every post.
+    public struct Membership: Sendable, Hashable {
+        public var actor: String
+        public var banned: Bool
+        public var accountBanned: Bool
+        public var count: Int
+        public var accounts: [String]
+    }
+
+    public func membership(of id: String, limit: Int = 1_000) -> Membership? {
+        guard let account = position[id] else { return nil }
+        let label = actorOf[Int(account)]
+        let group = members[label] ?? [label]
+        let listed = group.count <= limit ? group.sorted() : Array(group.sorted().prefix(limit))
+        return Membership(actor: ids[Int(label)], banned: (bannedMembers[label] ?? 0) > 0,
+                          accountBanned: bannedAt[Int(account)] != Self.notBanned, count: group.count,
+                          accounts: listed.map { ids[Int($0)] })
+    }
+
     /// The actor of an account (or the actor named `id`), with up to `limit` accounts in order of creation.
     public func actor(of id: String, limit: Int = 1_000) -> ActorView? {
         guard let account = position[id] else { return nil }

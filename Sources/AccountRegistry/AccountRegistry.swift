@@ -171,6 +171,7 @@ public actor AccountRegistry {
     public func summary(of id: String) -> AccountGraph.AccountSummary? { graph.summary(of: id) }
     public func actorID(of id: String) -> String? { graph.actorID(of: id) }
     public func actor(of id: String, limit: Int = 1_000) -> AccountGraph.ActorView? { graph.actor(of: id, limit: limit) }
+    public func membership(of id: String, limit: Int = 1_000) -> AccountGraph.Membership? { graph.membership(of: id, limit: limit) }
 
     /// The logged events of an actor's accounts, oldest first, at most `limit`.
     public func timeline(ofActor id: String, limit: Int = 500) async throws(StoreError) -> [AccountEventRecord] {

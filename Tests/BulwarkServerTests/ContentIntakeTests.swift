@@ -172,6 +172,10 @@ struct ContentIntakeTests {
                 let suspended = Set(delivered.filter { $0.payload["action"] as? String == "suspend_account" }
                     .compactMap { ($0.payload["target"] as? [String: Any])?["account"] as? String })
                 #expect(suspended.contains("t2"))
+                // Every account of the actor, as the actor view lists them.
+                let actor = try await send(client, .get, "/v1/actors/t2", key: h.curator)
+                let members = Set((actor.object["accounts"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+                #expect(!members.isEmpty && suspended == members)
                 #expect(suspended == Set((back.actions.filter { $0["action"] as? String == "suspend_account" }).compactMap { $0["target"] as? String }))
             }
         }

@@ -170,10 +170,9 @@ struct IntakePipeline: Sendable {
                                   bannedActor: screening.bannedActor)
             screeningJSON = screening.json(atJSON: decoded.atJSON)
         }
-        let actorView = await accounts.actor(of: request.account, limit: AccountRoutes.maximumActorLimit)
-        let authorSummary = await accounts.summary(of: request.account)
-        let actorFact = actorView.map {
-            ActorFact(id: $0.id, banned: $0.banned, authorBanned: authorSummary?.bannedAt != nil, accounts: $0.accounts.count)
+        let membership = await accounts.membership(of: request.account, limit: AccountRoutes.maximumActorLimit)
+        let actorFact = membership.map {
+            ActorFact(id: $0.actor, banned: $0.banned, authorBanned: $0.accountBanned, accounts: $0.count)
         }
 
         // The policy.
@@ -188,7 +187,7 @@ struct IntakePipeline: Sendable {
         var actions: [NewAction] = []
         for kind in outcome.actions {
             if kind == .suspendActor {
-                var targets = actorView?.accounts.map(\.id) ?? []
+                var targets = membership?.accounts ?? []
                 if !targets.contains(request.account) { targets.insert(request.account, at: 0) }
                 for target in targets {
                     let key = "\(decisionId):suspend_account:" + Self.hexDigest(Array(target.utf8)).prefix(16)

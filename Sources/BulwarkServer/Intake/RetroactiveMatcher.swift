@@ -204,10 +204,10 @@ final class RetroactiveMatcher: Sendable {
         let account = content.accountId
         var actorFact: ActorFact?
         var members: [String] = []
-        if let account, let actor = await accounts.actor(of: account, limit: AccountRoutes.maximumActorLimit) {
-            let summary = await accounts.summary(of: account)
-            actorFact = ActorFact(id: actor.id, banned: actor.banned, authorBanned: summary?.bannedAt != nil, accounts: actor.accounts.count)
-            members = actor.accounts.map(\.id)
+        if let account, let membership = await accounts.membership(of: account, limit: AccountRoutes.maximumActorLimit) {
+            actorFact = ActorFact(id: membership.actor, banned: membership.banned, authorBanned: membership.accountBanned,
+                                  accounts: membership.count)
+            members = membership.accounts
         }
         let loaded = policy.current
         let input = PolicyInput(kind: kind, mediaMatches: [MediaMatchFact(bank: bank.name, category: bank.category, signal: signal,
