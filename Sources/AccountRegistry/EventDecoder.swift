@@ -176,7 +176,7 @@ public struct EventDecoder: Sendable {
 
     /// `2026-01-01T10:00:00Z`: date, `T` (or a space), time, optional fractional seconds, and `Z`
     /// or a `±hh:mm` offset. Hand-written because it runs once per replayed event.
-    static func iso8601(_ text: String) -> Milliseconds? {
+    public static func iso8601(_ text: String) -> Milliseconds? {
         let b = Array(text.utf8)
         guard b.count >= 20, b.count <= 40 else { return nil }
         func number(_ start: Int, _ length: Int) -> Int? {

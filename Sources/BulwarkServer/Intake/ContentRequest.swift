@@ -46,11 +46,7 @@ struct ContentRequest: Sendable {
     /// 9999-12-31T23:59:59.999Z: RFC 3339 has four-digit years.
     static let maximumMillis: Int64 = 253_402_300_799_999
 
-    static func isoTime(_ millis: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1_000))
-    }
+    static func isoTime(_ millis: Int64) -> String { AccountRoutes.time(millis) }
 
     enum Problem: Error, Sendable {
         case invalid(String)
@@ -165,13 +161,11 @@ struct ContentRequest: Sendable {
         case nil, is NSNull:
             return now
         case let text as String:
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            let plain = ISO8601DateFormatter()
-            guard let date = formatter.date(from: text) ?? plain.date(from: text) else {
+            // The account events' parser: one reading of times across the API.
+            guard let millis = EventDecoder.iso8601(text) else {
                 throw .invalid("\"at\" must be seconds or milliseconds since 1970 or an RFC 3339 time such as 2026-11-22T10:00:00Z.")
             }
-            return Int64((date.timeIntervalSince1970 * 1_000).rounded())
+            return millis
         case let number as NSNumber where !EventDecoder.isBoolean(number):
             // As in account events: seconds since 1970, or milliseconds when above 1e11 (1973).
             let number = number.doubleValue

@@ -57,14 +57,7 @@ struct IntakePipeline: Sendable {
     }
 
     static func hexDigest(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in SHA256.hash(data: bytes) {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        APIKeys.hex(Array(SHA256.hash(data: bytes)))
     }
 
     static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000).rounded()) }
@@ -84,7 +77,11 @@ struct IntakePipeline: Sendable {
         let requestDigest = Self.hexDigest(body)
         let decisionId = Self.decisionId(contentId: request.contentId)
 
-        if persistence == .record {
+        // A profile or signup is looked up first, so that a retry does not record its account
+        // event a second time. Other content goes straight to the decision: the write finds a
+        // content id decided before and answers with that decision, which saves a database round
+        // trip on every post (retries are rare).
+        if persistence == .record, request.profileEvent != nil {
             let existing: ContentRecord?
             do { existing = try await store.content(id: request.contentId) } catch { throw APIError.from(error) }
             if let existing { return try replay(existing, digest: requestDigest) }
@@ -279,11 +276,9 @@ struct IntakePipeline: Sendable {
 
     static func quoteOrNull(_ text: String?) -> String { text.map(JSONString.quote) ?? "null" }
 
-    static func isoTime(_ millis: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1_000))
-    }
+    /// RFC 3339 in UTC, with milliseconds when the time has them (the account routes' writer:
+    /// a formatter object per call costs more than the rest of a text post's JSON).
+    static func isoTime(_ millis: Int64) -> String { AccountRoutes.time(millis) }
 
     static func rulesJSON(_ rules: [FiredRule]) -> String {
         "[" + rules.map { rule in
@@ -331,9 +326,13 @@ struct IntakePipeline: Sendable {
             + "\"policy\":\(JSONString.quote(policy))}"
     }
 
+    /// A score in 0…1 with four decimals (`0.8100`), without String(format:)'s varargs.
     static func decimal(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
-        return String(format: "%.4f", value)
+        let scaled = Int((min(max(value, -1e9), 1e9) * 10_000).rounded())
+        let whole = abs(scaled) / 10_000, fraction = abs(scaled) % 10_000
+        let digits = String(fraction)
+        return (scaled < 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: 4 - digits.count) + digits
     }
 
     /// The audit record of a decision: enough to reconstruct why, without the content itself.

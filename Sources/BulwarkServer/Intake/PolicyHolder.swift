@@ -64,7 +64,7 @@ final class PolicyHolder: Sendable {
     }
 
     static func digest(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        APIKeys.hex(Array(SHA256.hash(data: Data(text.utf8))))
     }
 }
 
