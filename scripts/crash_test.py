@@ -2,7 +2,7 @@
 """Crash test: kill -9 the server while 10,000 decisions are in flight, restart it, and check that
 every action is delivered exactly once by idempotency key and that the audit chain verifies.
 
-    scripts/crash_test.py BULWARK_BIN [--posts 10000] [--kill-after 3000] [--database-url URL]
+    scripts/crash_test.py BULWARK_BIN [--posts 10000] [--kill-after 3000] [--database-url URL [--servers N]]
 
 What it does:
   1. starts a webhook receiver (this process) that checks every signature and records every key;
@@ -12,6 +12,8 @@ What it does:
   4. restarts it and sends ALL posts again (the intake is idempotent on contentId): those decided
      before the crash must come back byte for byte, the others are decided now;
   5. waits for the outbox to drain and compares the delivered keys with the keys of the answers.
+With --servers N (PostgreSQL only), N servers share the database and the posts; only the first is
+killed, the others go on deciding and delivering from the same outbox.
 Exit status 0 when everything holds; every failure is printed.
 """
 import argparse, base64, hashlib, hmac, http.client, json, os, random, shutil, signal, socket, subprocess
@@ -139,7 +141,10 @@ def main():
     parser.add_argument("--kill-after", type=int, default=3_000)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--database-url")
+    parser.add_argument("--servers", type=int, default=1)
     args = parser.parse_args()
+    if args.servers > 1 and not args.database_url:
+        parser.error("--servers needs --database-url: several processes share one PostgreSQL")
 
     work = tempfile.mkdtemp(prefix="bulwark-crash-")
     data_dir = os.path.join(work, "data")
@@ -153,8 +158,10 @@ def main():
     key = subprocess.run([args.binary, "keys", "create", "--role", "admin", "--name", "crash-test"] + store,
                          check=True, capture_output=True, text=True).stdout.strip()
     receiver = Receiver()
-    server = Server(args.binary, data_dir, args.database_url, receiver.port, key_file, log)
-    server.start()
+    servers = [Server(args.binary, data_dir, args.database_url, receiver.port, key_file, log) for _ in range(args.servers)]
+    for s in servers:
+        s.start()
+    server = servers[0]
 
     status, _, body = request(server.port, key, "POST", "/v1/banks", json.dumps({"name": "crash-listed"}))
     assert status == 201, (status, body)
@@ -171,8 +178,9 @@ def main():
     killed = threading.Event()
     answered = [0]
 
-    def send(batch, port, into):
+    def send(batch, ports, into):
         conn = None
+        port = ports[0]
         for content_id, body in batch:
             for attempt in range(2):
                 try:
@@ -191,24 +199,26 @@ def main():
                     break
                 except (OSError, http.client.HTTPException):
                     conn = None
-                    if killed.is_set():
+                    if killed.is_set() and port == server.port:
                         return
-            if killed.is_set() and into is first:
+            if killed.is_set() and into is first and port == server.port:
                 return
 
-    def run(port, into):
+    def run(into):
         random.seed(7)
         shuffled = posts[:]
         random.shuffle(shuffled)
         chunks = [shuffled[i::args.threads] for i in range(args.threads)]
-        threads = [threading.Thread(target=send, args=(chunk, port, into)) for chunk in chunks]
+        # Each thread talks to one server; the threads are spread over all of them.
+        threads = [threading.Thread(target=send, args=(chunk, [servers[i % len(servers)].port], into))
+                   for i, chunk in enumerate(chunks)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
 
     started = time.time()
-    run(server.port, first)
+    run(first)
     if not killed.is_set():
         failures.append("the server was never killed: fewer answers than --kill-after")
     decided_before = {cid: v for cid, v in first.items() if v[0] == 200}
@@ -217,7 +227,7 @@ def main():
 
     server.start()
     second = {}
-    run(server.port, second)
+    run(second)
     print(f"phase 2: all {len(second)} posts resubmitted after the restart in {time.time() - started:.1f} s")
 
     expected_keys = set()
@@ -249,7 +259,8 @@ def main():
         failures.append(f"the outbox did not drain: {stats}")
     if stats["dead"] != 0:
         failures.append(f"{stats['dead']} actions were dead-lettered")
-    server.stop()
+    for s in servers:
+        s.stop()
 
     with receiver.lock:
         delivered = dict(receiver.deliveries)
