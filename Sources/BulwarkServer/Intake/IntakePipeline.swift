@@ -60,6 +60,10 @@ struct IntakePipeline: Sendable {
         APIKeys.hex(Array(SHA256.hash(data: bytes)))
     }
 
+    /// The most accounts one suspension fans out to. An actor with more is a case for an
+    /// operator: its first 10,000 accounts, by creation, are suspended.
+    static let maximumFanOut = 10_000
+
     static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000).rounded()) }
 
     func process(_ body: [UInt8], principal: String, persistence: Persistence, logger: Logger) async throws -> Result {
@@ -167,7 +171,7 @@ struct IntakePipeline: Sendable {
                                   bannedActor: screening.bannedActor)
             screeningJSON = screening.json(atJSON: decoded.atJSON)
         }
-        let membership = await accounts.membership(of: request.account, limit: AccountRoutes.maximumActorLimit)
+        let membership = await accounts.membership(of: request.account, limit: Self.maximumFanOut)
         let actorFact = membership.map {
             ActorFact(id: $0.actor, banned: $0.banned, authorBanned: $0.accountBanned, accounts: $0.count)
         }

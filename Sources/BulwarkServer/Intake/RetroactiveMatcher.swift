@@ -83,22 +83,29 @@ final class RetroactiveMatcher: Sendable {
         try await refreshMedia()
     }
 
+    /// Rows re-read behind the highest id seen. On PostgreSQL, ids are handed out at insert and
+    /// transactions commit in any order, so a row with a lower id can appear after a higher one
+    /// was read; re-reading a trailing stretch of ids (and skipping those already indexed) picks
+    /// such stragglers up.
+    static let stragglerIds: Int64 = 5_000
+
     /// Adds recent media rows written since the last look (by any process) to the PDQ index.
     func refreshMedia() async throws(StoreError) {
         let since = windowStart
+        var after = state.withLock { max(0, $0.lastMediaId - Self.stragglerIds) }
         while true {
-            let after = state.withLock { $0.lastMediaId }
             let page = try await store.recentMediaWithPDQ(since: since, after: after, limit: 10_000)
             guard let last = page.last else { return }
+            after = last.id
             var entries: [(hash: PDQHash, id: UInt64)] = []
             state.withLock { state in
-                for record in page {
+                for record in page where state.rows[UInt64(record.id)] == nil {
                     guard let bytes = record.media.pdq, let hash = PDQHash(bytes: bytes) else { continue }
                     entries.append((hash, UInt64(record.id)))
                     state.rows[UInt64(record.id)] = Row(contentId: record.media.contentId, mediaIndex: record.media.mediaIndex,
                                                         at: record.media.at)
                 }
-                state.lastMediaId = last.id
+                state.lastMediaId = max(state.lastMediaId, last.id)
             }
             index.insert(contentsOf: entries)
             if page.count < 10_000 { return }
@@ -204,7 +211,7 @@ final class RetroactiveMatcher: Sendable {
         let account = content.accountId
         var actorFact: ActorFact?
         var members: [String] = []
-        if let account, let membership = await accounts.membership(of: account, limit: AccountRoutes.maximumActorLimit) {
+        if let account, let membership = await accounts.membership(of: account, limit: IntakePipeline.maximumFanOut) {
             actorFact = ActorFact(id: membership.actor, banned: membership.banned, authorBanned: membership.accountBanned,
                                   accounts: membership.count)
             members = membership.accounts
