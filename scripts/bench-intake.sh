@@ -36,7 +36,23 @@ BULWARK_BENCH_RUN=text BULWARK_BENCH_KEY="$key" wrk -t2 -c"$connections" -d"${se
 echo "== posts with one 1 MP JPEG ($connections connections, ${seconds}s)"
 BULWARK_BENCH_RUN=jpeg BULWARK_BENCH_KEY="$key" BULWARK_BENCH_JPEG_B64="$out/1mp.b64" wrk -t2 -c"$connections" -d"${seconds}s" --latency \
     -s bench/intake/post.lua http://127.0.0.1:18290 | tee "$out/jpeg.txt"
-sleep 3
-curl -s -H "X-API-Key: $key" http://127.0.0.1:18290/v1/outbox; echo
+# The outbox after the load: how far delivery lags, and how fast it drains with the intake idle.
+outbox() { curl -s -H "X-API-Key: $key" http://127.0.0.1:18290/v1/outbox; }
+echo "outbox when the load stopped: $(outbox)"
+python3 - "$key" <<'PY'
+import json, sys, time, urllib.request
+def stats():
+    req = urllib.request.Request("http://127.0.0.1:18290/v1/outbox", headers={"X-API-Key": sys.argv[1]})
+    return json.load(urllib.request.urlopen(req))
+start, first = time.time(), stats()
+while True:
+    now = stats()
+    if now["pending"] == 0 or time.time() - start > 300:
+        break
+    time.sleep(0.5)
+elapsed = time.time() - start
+delivered = now["delivered"] - first["delivered"]
+print(f"drained {delivered} pending actions in {elapsed:.1f} s ({delivered / max(elapsed, 0.001):.0f} deliveries/s); pending now {now['pending']}")
+PY
 curl -s http://127.0.0.1:18290/metrics | grep -E '^bulwark_(intake_total|decisions_total|intake_replayed_total)' || true
 echo "server RSS: $(grep VmRSS /proc/$server/status | awk '{print $2/1024 " MiB"}')"
