@@ -94,7 +94,15 @@ public enum Normalizer {
             case .ignorable:
                 index += 1
             case .separator:
-                emitSeparator(item.scalar, item.entry, item.offset, into: &view)
+                // A dot-like bullet between spaces ("menu • t dot me") separates list items, as
+                // "|" does; only between letters ("t•me") does it stand for a dot.
+                if Self.dotLikeBullets.contains(item.scalar.value),
+                   index == 0 || scalars[index - 1].scalar.properties.isWhitespace,
+                   index + 1 == scalars.count || scalars[index + 1].scalar.properties.isWhitespace {
+                    view.append(0x20, from: item.offset)
+                } else {
+                    emitSeparator(item.scalar, item.entry, item.offset, into: &view)
+                }
                 index += 1
             case .word:
                 // A word: the run of word characters (ignorables inside do not break it).
@@ -128,6 +136,10 @@ public enum Normalizer {
         }
         return view
     }
+
+    /// Middle dot, bullet, bullet operator, katakana middle dot: fold-extra.txt folds them to "."
+    /// for "t•me"; between spaces they are list separators.
+    static let dotLikeBullets: Set<UInt32> = [0x00B7, 0x2022, 0x2219, 0x30FB]
 
     private static func emitSeparator(_ scalar: Unicode.Scalar, _ entry: FoldEntry?, _ offset: Int32, into view: inout TextView) {
         let value = scalar.value
@@ -306,7 +318,11 @@ public enum Normalizer {
             if i + 2 < n, b[i] != 0x20, b[i] < 0x80, i == 0 || !ASCII.isAlnum(b[i - 1]) {
                 let sep = b[i + 1]
                 if sep == 0x20 || sep == 0x2D || sep == 0x5F || sep == 0x2A {
-                    func single(_ x: UInt8) -> Bool { x < 0x80 && x != 0x20 && x != sep && (sep == 0x20 || ASCII.isAlnum(x)) }
+                    // Spaced out, a run is letters, digits and the joiners of an address
+                    // (". / : @"): "| t . m e" must not glue the bar onto the host.
+                    func single(_ x: UInt8) -> Bool {
+                        x < 0x80 && x != 0x20 && x != sep && (ASCII.isAlnum(x) || (sep == 0x20 && isJoiner(x)))
+                    }
                     func continues(_ x: UInt8) -> Bool { x != sep && x != 0x20 && ASCII.isAlnum(x) }
                     if single(b[i]) {
                         var last = i

@@ -25,6 +25,17 @@ struct ExtractionTests {
         #expect(scanner.scan("https://Bücher.example/x").urls == ["https://xn--bcher-kva.example/x"])
     }
 
+    @Test func bulletsAndBarsBetweenListItemsDoNotGlueWordsOntoTheHost() {
+        // A bullet between spaces separates bio items; only between letters does it stand for a dot.
+        for text in ["menu • t dot me slash vipstore_x", "menu · t.me/vipstore_x", "prices | t . me / vipstore_x",
+                     "prices | t . m e / vipstore_x", "t•me/vipstore_x", "nails • lashes • t . me / vipstore_x"] {
+            #expect(scanner.scan(text).handles == ["telegram:vipstore_x"], "\(text)")
+        }
+        // Still no link where nothing was written as one.
+        #expect(scanner.scan("coffee • tea • cake").urls.isEmpty)
+        #expect(scanner.scan("A | B | C").urls.isEmpty)
+    }
+
     @Test func telegramAliasesAndHandlesAreOneTarget() {
         for text in ["t.me/SomeName", "https://telegram.me/somename/", "telegram.dog/somename", "tg://resolve?domain=somename",
                      "https://t.me/s/somename", "somename.t.me", "tg: @somename", "telegram - somename", "@somename on telegram",
