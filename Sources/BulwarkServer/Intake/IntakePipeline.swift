@@ -91,13 +91,113 @@ struct IntakePipeline: Sendable {
             if let existing { return try replay(existing, digest: requestDigest) }
         }
 
-        // Media: hash what came as bytes, match everything against the banks.
+        // The signals: media against the banks (the index must be loaded for that, and for
+        // avatars), text against the lists and lexicon, the account and its actor.
         if !request.media.isEmpty || request.profileEvent != nil {
             guard engine.isReady else { throw APIError.notReady }
         }
-        var mediaFacts: [MediaMatchFact] = []
-        var mediaJSON: [String] = []
+        let media = try hashAndMatch(request, decisionId: decisionId)
+        let (scan, listFacts) = await scanText(request)
+        let (evasion, screeningJSON) = try await screenAccount(request, persistence: persistence, logger: logger)
+        let membership = await accounts.membership(of: request.account, limit: Self.maximumFanOut)
+        let actorFact = membership.map {
+            ActorFact(id: $0.actor, banned: $0.banned, authorBanned: $0.accountBanned, accounts: $0.count)
+        }
+
+        // The policy.
+        let loaded = policy.current
+        let input = PolicyInput(kind: request.kind, mediaMatches: media.facts, listMatches: listFacts,
+                                solicitationScore: scan.score, solicitationBand: Self.band(scan.band),
+                                evasion: evasion, actor: actorFact, retroactive: false)
+        let outcome = loaded.policy.evaluate(input)
+
+        // Actions: one per action kind, and one suspension per account of the author's actor.
+        let actions = ActionPlan.actions(outcome.actions, context: ActionPlan.Context(
+            decisionId: decisionId, contentId: request.contentId, kind: request.kind.rawValue, account: request.account,
+            outcome: outcome, policy: loaded.label, retroactive: false, decidedAt: Self.isoTime(now), platform: request.platform),
+            actorAccounts: membership?.accounts ?? [])
+
+        let verdict = outcome.verdict.rawValue
+        let json = Self.responseJSON(request: request, decisionId: decisionId, outcome: outcome, actions: actions,
+                                     media: media.json, lists: listFacts, scan: scan, screening: screeningJSON,
+                                     actor: actorFact, policy: loaded.label)
+        for rule in outcome.shadow {
+            logger.info("shadow rule matched; nothing was done", metadata: [
+                "rule": "\(rule.id)", "would": "\(rule.actions.map(\.rawValue).joined(separator: ","))",
+                "decision": "\(decisionId)",
+            ])
+        }
+        guard persistence == .record else {
+            return Result(json: json, replayed: false, decisionId: decisionId, verdict: verdict, mediaMatches: media.facts)
+        }
+
+        let audit = NewAuditEvent(at: Date(timeIntervalSince1970: Double(now) / 1_000), kind: "decision", actor: principal,
+                                  subject: decisionId,
+                                  detail: Self.auditDetail(request: request, outcome: outcome, actions: actions, policy: loaded,
+                                                           requestDigest: requestDigest, media: media.facts, lists: listFacts))
+        let content = NewContent(contentId: request.contentId, decisionId: decisionId, kind: request.kind.rawValue,
+                                 accountId: request.account, at: Date(timeIntervalSince1970: Double(request.at) / 1_000),
+                                 verdict: verdict, requestDigest: requestDigest, response: json)
+        let stored: IntakeOutcome
+        do {
+            stored = try await writer.write(IntakeRecord(content: content, actions: actions, audit: [audit], media: media.recent))
+        } catch {
+            throw APIError.from(error)
+        }
+        switch stored {
+        case .existing(let record):
+            // Another request with the same content id was decided first (a concurrent retry).
+            return try replay(record, digest: requestDigest)
+        case .recorded:
+            IntakeMetrics.decided(kind: request.kind.rawValue, verdict: verdict, outcome: outcome,
+                                  seconds: started.duration(to: .now))
+            if !actions.isEmpty { onActions() }
+            return Result(json: json, replayed: false, decisionId: decisionId, verdict: verdict, mediaMatches: media.facts)
+        }
+    }
+
+    /// The post, its links and the profile's name and bio, through the lists and the lexicon; list
+    /// matches once per bank, type and value.
+    func scanText(_ request: ContentRequest) async -> (TextScanner.Result, [ListMatchFact]) {
+        if !lists.isReady && accountRoutes.loadsListsOnDemand { try? await lists.load() }
+        var scanParts = [request.text]
+        scanParts.append(contentsOf: request.links)
+        if !request.profileText.isEmpty { scanParts.append(request.profileText) }
+        let scan = lists.scan(scanParts.joined(separator: "\n"))
+        var listFacts: [ListMatchFact] = []
+        var seenLists = Set<String>()
+        for match in scan.matches where seenLists.insert("\(match.bank.id)|\(match.entry.type.rawValue)|\(match.target)").inserted {
+            listFacts.append(ListMatchFact(bank: match.bank.name, type: match.entry.type.rawValue, value: match.target))
+        }
+
+        return (scan, listFacts)
+    }
+
+    /// Signups and profile edits are screened for ban evasion (and recorded in the account graph
+    /// unless this is a dry run); other content has no screening.
+    func screenAccount(_ request: ContentRequest, persistence: Persistence, logger: Logger) async throws -> (EvasionFact?, String?) {
+        guard let event = request.profileEvent else { return (nil, nil) }
+        let decoded = try accountRoutes.decode(ByteBuffer(bytes: event), defaultEvent: "account")
+        guard case .account(let profile) = decoded.event else {
+            throw APIError.badRequest("\"profile\" is not an account event.")
+        }
+        await accountRoutes.refreshScanner()
+        let screening = try await accountRoutes.screening(profile, dryRun: persistence == .dryRun, logger: logger)
+        return (EvasionFact(risk: screening.risk, decision: Self.evasionDecision(screening), bannedActor: screening.bannedActor),
+                screening.json(atJSON: decoded.atJSON))
+    }
+
+    /// What the media of one item of content came to: the matches that may act (the policy's
+    /// facts), the answer's JSON per item, and the hashes kept for the retroactive window.
+    struct MediaSignals {
+        var facts: [MediaMatchFact] = []
+        var json: [String] = []
         var recent: [RecentMedia] = []
+    }
+
+    /// Hashes what came as bytes (then drops the bytes) and matches every item against the banks.
+    func hashAndMatch(_ request: ContentRequest, decisionId: String) throws -> MediaSignals {
+        var out = MediaSignals()
         for (index, item) in request.media.enumerated() {
             var pdq = item.pdq
             var md5 = item.md5
@@ -127,7 +227,7 @@ struct IntakePipeline: Sendable {
             var matchJSON: [String] = []
             for match in matches where match.actionable {
                 guard let signal = MediaSignal(rawValue: match.signalType.rawValue) else { continue }
-                mediaFacts.append(MediaMatchFact(bank: match.bankName, category: match.category, signal: signal,
+                out.facts.append(MediaMatchFact(bank: match.bankName, category: match.category, signal: signal,
                                                  distance: match.distance, mediaIndex: index))
                 matchJSON.append("{\"bank\":\(JSONString.quote(match.bankName)),\"category\":\(Self.quoteOrNull(match.category)),"
                     + "\"signal\":\"\(match.signalType.rawValue)\",\"distance\":\(match.distance),\"entryId\":\(match.entryId)}")
@@ -139,112 +239,13 @@ struct IntakePipeline: Sendable {
             if let md5 { fields.append("\"md5\":\"\(md5)\"") }
             if let sha256 { fields.append("\"sha256\":\"\(sha256)\"") }
             fields.append("\"matches\":[\(matchJSON.joined(separator: ","))]")
-            mediaJSON.append("{" + fields.joined(separator: ",") + "}")
-            recent.append(RecentMedia(contentId: request.contentId, decisionId: decisionId, mediaIndex: index,
+            out.json.append("{" + fields.joined(separator: ",") + "}")
+            out.recent.append(RecentMedia(contentId: request.contentId, decisionId: decisionId, mediaIndex: index,
                                       at: Date(timeIntervalSince1970: Double(request.at) / 1_000),
                                       pdq: pdq?.bytes, md5: md5, sha256: sha256))
         }
 
-        // Text: the post, its links and the profile's name and bio, through the lists and lexicon.
-        if !lists.isReady && accountRoutes.loadsListsOnDemand { try? await lists.load() }
-        var scanParts = [request.text]
-        scanParts.append(contentsOf: request.links)
-        if !request.profileText.isEmpty { scanParts.append(request.profileText) }
-        let scan = lists.scan(scanParts.joined(separator: "\n"))
-        var listFacts: [ListMatchFact] = []
-        var seenLists = Set<String>()
-        for match in scan.matches where seenLists.insert("\(match.bank.id)|\(match.entry.type.rawValue)|\(match.target)").inserted {
-            listFacts.append(ListMatchFact(bank: match.bank.name, type: match.entry.type.rawValue, value: match.target))
-        }
-
-        // The account: screened for ban evasion when the content is a signup or profile edit.
-        var evasion: EvasionFact?
-        var screeningJSON: String?
-        if let event = request.profileEvent {
-            let decoded = try accountRoutes.decode(ByteBuffer(bytes: event), defaultEvent: "account")
-            guard case .account(let profile) = decoded.event else {
-                throw APIError.badRequest("\"profile\" is not an account event.")
-            }
-            await accountRoutes.refreshScanner()
-            let screening = try await accountRoutes.screening(profile, dryRun: persistence == .dryRun, logger: logger)
-            evasion = EvasionFact(risk: screening.risk, decision: Self.evasionDecision(screening),
-                                  bannedActor: screening.bannedActor)
-            screeningJSON = screening.json(atJSON: decoded.atJSON)
-        }
-        let membership = await accounts.membership(of: request.account, limit: Self.maximumFanOut)
-        let actorFact = membership.map {
-            ActorFact(id: $0.actor, banned: $0.banned, authorBanned: $0.accountBanned, accounts: $0.count)
-        }
-
-        // The policy.
-        let loaded = policy.current
-        let input = PolicyInput(kind: request.kind, mediaMatches: mediaFacts, listMatches: listFacts,
-                                solicitationScore: scan.score, solicitationBand: Self.band(scan.band),
-                                evasion: evasion, actor: actorFact, retroactive: false)
-        let outcome = loaded.policy.evaluate(input)
-
-        // Actions: one per action kind, and one suspension per account of the author's actor.
-        let decidedAt = Self.isoTime(now)
-        var actions: [NewAction] = []
-        for kind in outcome.actions {
-            if kind == .suspendActor {
-                var targets = membership?.accounts ?? []
-                if !targets.contains(request.account) { targets.insert(request.account, at: 0) }
-                for target in targets {
-                    let key = "\(decisionId):suspend_account:" + Self.hexDigest(Array(target.utf8)).prefix(16)
-                    actions.append(NewAction(idempotencyKey: key, decisionId: decisionId, contentId: request.contentId,
-                                             action: "suspend_account", targetAccount: target,
-                                             payload: Self.payload(key: key, action: "suspend_account", target: target, decisionId: decisionId,
-                                                                   request: request, outcome: outcome, policy: loaded.label,
-                                                                   retroactive: false, decidedAt: decidedAt)))
-                }
-            } else {
-                let key = "\(decisionId):\(kind.rawValue)"
-                actions.append(NewAction(idempotencyKey: key, decisionId: decisionId, contentId: request.contentId,
-                                         action: kind.rawValue, targetAccount: request.account,
-                                         payload: Self.payload(key: key, action: kind.rawValue, target: request.account,
-                                                               decisionId: decisionId, request: request, outcome: outcome,
-                                                               policy: loaded.label, retroactive: false, decidedAt: decidedAt)))
-            }
-        }
-
-        let verdict = outcome.verdict.rawValue
-        let json = Self.responseJSON(request: request, decisionId: decisionId, outcome: outcome, actions: actions,
-                                     media: mediaJSON, lists: listFacts, scan: scan, screening: screeningJSON,
-                                     actor: actorFact, policy: loaded.label)
-        for rule in outcome.shadow {
-            logger.info("shadow rule matched; nothing was done", metadata: [
-                "rule": "\(rule.id)", "would": "\(rule.actions.map(\.rawValue).joined(separator: ","))",
-                "decision": "\(decisionId)",
-            ])
-        }
-        guard persistence == .record else {
-            return Result(json: json, replayed: false, decisionId: decisionId, verdict: verdict, mediaMatches: mediaFacts)
-        }
-
-        let audit = NewAuditEvent(at: Date(timeIntervalSince1970: Double(now) / 1_000), kind: "decision", actor: principal,
-                                  subject: decisionId,
-                                  detail: Self.auditDetail(request: request, outcome: outcome, actions: actions, policy: loaded,
-                                                           requestDigest: requestDigest, media: mediaFacts, lists: listFacts))
-        let content = NewContent(contentId: request.contentId, decisionId: decisionId, kind: request.kind.rawValue,
-                                 accountId: request.account, at: Date(timeIntervalSince1970: Double(request.at) / 1_000),
-                                 verdict: verdict, requestDigest: requestDigest, response: json)
-        let stored: IntakeOutcome
-        do {
-            stored = try await writer.write(IntakeRecord(content: content, actions: actions, audit: [audit], media: recent))
-        } catch {
-            throw APIError.from(error)
-        }
-        switch stored {
-        case .existing(let record):
-            // Another request with the same content id was decided first (a concurrent retry).
-            return try replay(record, digest: requestDigest)
-        case .recorded:
-            IntakeMetrics.decided(kind: request.kind.rawValue, verdict: verdict, outcome: outcome,
-                                  seconds: started.duration(to: .now))
-            if !actions.isEmpty { onActions() }
-            return Result(json: json, replayed: false, decisionId: decisionId, verdict: verdict, mediaMatches: mediaFacts)
-        }
+        return out
     }
 
     /// The first answer for a content id, when the same request comes again.
@@ -294,18 +295,6 @@ struct IntakePipeline: Sendable {
 
     static func platformJSON(_ fields: [(key: String, value: String)]) -> String {
         "{" + fields.map { "\(JSONString.quote($0.key)):\(JSONString.quote($0.value))" }.joined(separator: ",") + "}"
-    }
-
-    /// The webhook body of one action: everything the platform needs to act without calling back.
-    static func payload(key: String, action: String, target: String?, decisionId: String, request: ContentRequest,
-                        outcome: PolicyOutcome, policy: String, retroactive: Bool, decidedAt: String) -> String {
-        "{\"idempotencyKey\":\(JSONString.quote(key)),\"action\":\"\(action)\",\"target\":{\"account\":\(quoteOrNull(target))},"
-            + "\"decisionId\":\"\(decisionId)\",\"contentId\":\(JSONString.quote(request.contentId)),\"kind\":\"\(request.kind.rawValue)\","
-            + "\"account\":\(JSONString.quote(request.account)),\"verdict\":\"\(outcome.verdict.rawValue)\","
-            + "\"severity\":\(quoteOrNull(outcome.severity?.rawValue)),\"queue\":\(quoteOrNull(outcome.queue)),"
-            + "\"rules\":[\(outcome.fired.map { JSONString.quote($0.id) }.joined(separator: ","))],"
-            + "\"policy\":\(JSONString.quote(policy)),\"retroactive\":\(retroactive),\"decidedAt\":\"\(decidedAt)\","
-            + "\"platform\":\(platformJSON(request.platform))}"
     }
 
     static func responseJSON(request: ContentRequest, decisionId: String, outcome: PolicyOutcome, actions: [NewAction],

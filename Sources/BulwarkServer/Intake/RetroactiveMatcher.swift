@@ -229,34 +229,12 @@ final class RetroactiveMatcher: Sendable {
             if !kinds.contains(mapped) { kinds.append(mapped) }
         }
         guard !kinds.isEmpty else { return false }
-        let decidedAt = IntakePipeline.isoTime(IntakePipeline.nowMillis())
-        var actions: [NewAction] = []
-        func add(_ action: String, target: String?, keySuffix: String) {
-            let key = "\(decisionId):\(keySuffix)"
-            let payload = "{\"idempotencyKey\":\(JSONString.quote(key)),\"action\":\"\(action)\","
-                + "\"target\":{\"account\":\(IntakePipeline.quoteOrNull(target))},\"decisionId\":\"\(decisionId)\","
-                + "\"contentId\":\(JSONString.quote(contentId)),\"kind\":\"\(kind.rawValue)\","
-                + "\"account\":\(IntakePipeline.quoteOrNull(account)),\"verdict\":\"\(outcome.verdict.rawValue)\","
-                + "\"severity\":\(IntakePipeline.quoteOrNull(outcome.severity?.rawValue)),\"queue\":\(IntakePipeline.quoteOrNull(outcome.queue)),"
-                + "\"rules\":[\(outcome.fired.map { JSONString.quote($0.id) }.joined(separator: ","))],"
-                + "\"policy\":\(JSONString.quote(loaded.label)),\"retroactive\":true,\"decidedAt\":\"\(decidedAt)\","
-                + "\"match\":{\"bank\":\(JSONString.quote(bank.name)),\"signal\":\"\(signal.rawValue)\",\"distance\":\(distance),"
-                + "\"media\":\(mediaIndex),\"entryId\":\(entry.id)}}"
-            actions.append(NewAction(idempotencyKey: key, decisionId: decisionId, contentId: contentId, action: action,
-                                     targetAccount: target, payload: payload))
-        }
-        for kind in kinds {
-            if kind == .suspendActor {
-                var targets = members
-                if let account, !targets.contains(account) { targets.insert(account, at: 0) }
-                for target in targets {
-                    add("suspend_account", target: target,
-                        keySuffix: "suspend_account:" + IntakePipeline.hexDigest(Array(target.utf8)).prefix(16))
-                }
-            } else {
-                add(kind.rawValue, target: account, keySuffix: kind.rawValue)
-            }
-        }
+        let match = "\"match\":{\"bank\":\(JSONString.quote(bank.name)),\"signal\":\"\(signal.rawValue)\",\"distance\":\(distance),"
+            + "\"media\":\(mediaIndex),\"entryId\":\(entry.id)}"
+        let actions = ActionPlan.actions(kinds, context: ActionPlan.Context(
+            decisionId: decisionId, contentId: contentId, kind: kind.rawValue, account: account, outcome: outcome,
+            policy: loaded.label, retroactive: true, decidedAt: IntakePipeline.isoTime(IntakePipeline.nowMillis()), extra: match),
+            actorAccounts: members)
         let detail = "{\"contentId\":\(JSONString.quote(contentId)),\"entryId\":\(entry.id),\"bank\":\(JSONString.quote(bank.name)),"
             + "\"signal\":\"\(signal.rawValue)\",\"distance\":\(distance),\"verdict\":\"\(outcome.verdict.rawValue)\","
             + "\"actions\":[\(actions.map { JSONString.quote($0.idempotencyKey) }.joined(separator: ","))],"
