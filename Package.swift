@@ -144,6 +144,9 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
 
+        // Evidence preserved for a case: AES-GCM per item under wrapped keys, retention and legal hold. Pure.
+        .target(name: "EvidenceVault", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
         // The HTTP service (Hummingbird 2): /v1 API, HMA-compatible routes, health, metrics.
         .target(name: "BulwarkServer", dependencies: [
             "PDQ", "MediaDecode", "MediaHashing", "Matching", "Storage", "BankIO", "Signals", "AccountGraph", "AccountRegistry",
@@ -179,6 +182,7 @@ let package = Package(
         ]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "AuditChainTests", dependencies: ["AuditChain"]),
+        .testTarget(name: "EvidenceVaultTests", dependencies: ["EvidenceVault"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery"]),
         .testTarget(name: "AccountGraphEvalTests", dependencies: ["AccountGraphEval", "AccountGraph", "PDQ", "WalletAddress", "Signals"]),
     ]
