@@ -147,6 +147,9 @@ let package = Package(
         // Evidence preserved for a case: AES-GCM per item under wrapped keys, retention and legal hold. Pure.
         .target(name: "EvidenceVault", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
+        // CyberTipline reports: the document, its XML, completeness, and the submission flow. Pure.
+        .target(name: "CyberTipline", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
         // The HTTP service (Hummingbird 2): /v1 API, HMA-compatible routes, health, metrics.
         .target(name: "BulwarkServer", dependencies: [
             "PDQ", "MediaDecode", "MediaHashing", "Matching", "Storage", "BankIO", "Signals", "AccountGraph", "AccountRegistry",
@@ -183,6 +186,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "AuditChainTests", dependencies: ["AuditChain"]),
         .testTarget(name: "EvidenceVaultTests", dependencies: ["EvidenceVault"]),
+        .testTarget(name: "CyberTiplineTests", dependencies: ["CyberTipline"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery"]),
         .testTarget(name: "AccountGraphEvalTests", dependencies: ["AccountGraphEval", "AccountGraph", "PDQ", "WalletAddress", "Signals"]),
     ]
