@@ -39,45 +39,7 @@ private func jsonText(_ object: [String: Any]) throws -> String {
 
 /// A greyscale PNG (stored, uncompressed deflate) with enough structure for a PDQ of good quality.
 func makePNG(width: Int, height: Int, pixel: (Int, Int) -> UInt8) -> [UInt8] {
-    func be32(_ value: Int) -> [UInt8] { [UInt8(value >> 24 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
-    func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
-    }
-    var raw: [UInt8] = []
-    for y in 0..<height {
-        raw.append(0)  // filter: none
-        for x in 0..<width { raw.append(pixel(x, y)) }
-    }
-    var zlib: [UInt8] = [0x78, 0x01]
-    var offset = 0
-    repeat {
-        let count = min(65_535, raw.count - offset)
-        let length = UInt16(count)
-        zlib.append(offset + count == raw.count ? 1 : 0)
-        zlib += [UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)]
-        zlib += raw[offset..<(offset + count)]
-        offset += count
-    } while offset < raw.count
-    var a: UInt32 = 1, b: UInt32 = 0
-    for byte in raw {
-        a = (a + UInt32(byte)) % 65_521
-        b = (b + a) % 65_521
-    }
-    zlib += be32(Int(b << 16 | a))
-    var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-    func chunk(_ type: String, _ data: [UInt8]) {
-        let typed = Array(type.utf8) + data
-        png += be32(data.count) + typed + be32(Int(crc32(typed)))
-    }
-    chunk("IHDR", be32(width) + be32(height) + [8, 0, 0, 0, 0])
-    chunk("IDAT", zlib)
-    chunk("IEND", [])
-    return png
+    CanaryImage.encode(width: width, height: height, channels: 1) { [pixel($0, $1)] }
 }
 
 @Suite("Account API: /v1/accounts, /v1/actors")

@@ -126,23 +126,26 @@ struct CanaryService: Service {
 /// structure (high quality), and nothing about it resembles a photograph.
 enum CanaryImage {
     static func png(width: Int, height: Int) -> [UInt8] {
+        encode(width: width, height: height, channels: 3) { x, y in
+            let dx = Double(x - width / 2), dy = Double(y - height / 3)
+            let ring = (Int((dx * dx + dy * dy).squareRoot()) / 12) % 2 == 0
+            let stripe = ((x + 2 * y) / 20) % 3
+            return [ring ? 230 : 30, UInt8(60 + stripe * 70), UInt8((x * 255) / max(width - 1, 1))]
+        }
+    }
+
+    /// An 8-bit PNG, greyscale (`channels` 1) or RGB (3), from a pixel function.
+    static func encode(width: Int, height: Int, channels: Int, pixel: (Int, Int) -> [UInt8]) -> [UInt8] {
         var raw: [UInt8] = []
-        raw.reserveCapacity((width * 3 + 1) * height)
+        raw.reserveCapacity((width * channels + 1) * height)
         for y in 0..<height {
             raw.append(0)  // filter: none
-            for x in 0..<width {
-                let dx = Double(x - width / 2), dy = Double(y - height / 3)
-                let ring = (Int((dx * dx + dy * dy).squareRoot()) / 12) % 2 == 0
-                let stripe = ((x + 2 * y) / 20) % 3
-                raw.append(ring ? 230 : 30)
-                raw.append(UInt8(60 + stripe * 70))
-                raw.append(UInt8((x * 255) / max(width - 1, 1)))
-            }
+            for x in 0..<width { raw += pixel(x, y).prefix(channels) }
         }
         var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         var header: [UInt8] = []
         header += bigEndian(UInt32(width)) + bigEndian(UInt32(height))
-        header += [8, 2, 0, 0, 0]  // 8-bit, RGB, deflate, adaptive filters, no interlace
+        header += [8, channels == 1 ? 0 : 2, 0, 0, 0]  // 8-bit, grey or RGB, deflate, adaptive filters, no interlace
         chunk("IHDR", header, into: &png)
         chunk("IDAT", zlibStored(raw), into: &png)
         chunk("IEND", [], into: &png)

@@ -46,8 +46,6 @@ struct ContentRequest: Sendable {
     /// 9999-12-31T23:59:59.999Z: RFC 3339 has four-digit years.
     static let maximumMillis: Int64 = 253_402_300_799_999
 
-    static func isoTime(_ millis: Int64) -> String { AccountRoutes.time(millis) }
-
     enum Problem: Error, Sendable {
         case invalid(String)
         case tooLarge(String)
@@ -129,7 +127,7 @@ struct ContentRequest: Sendable {
                 .compactMap { $0 as? String }.joined(separator: "\n")
             fields["id"] = account
             // As RFC 3339 text: a number below 1e11 would be read as seconds by the account decoder.
-            fields["at"] = isoTime(at)
+            fields["at"] = AccountRoutes.time(at)
             fields["event"] = "account"
             guard let data = try? JSONSerialization.data(withJSONObject: fields) else {
                 throw .invalid("\"profile\" could not be read as an account event.")
