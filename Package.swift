@@ -150,10 +150,14 @@ let package = Package(
         // CyberTipline reports: the document, its XML, completeness, and the submission flow. Pure.
         .target(name: "CyberTipline", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
+        // Benign images made from a seed, and the dependency-free PNG writer behind them: the canary,
+        // the demo's "known" images and test fixtures. Pure.
+        .target(name: "SyntheticMedia"),
+
         // The HTTP service (Hummingbird 2): /v1 API, HMA-compatible routes, health, metrics.
         .target(name: "BulwarkServer", dependencies: [
             "PDQ", "MediaDecode", "MediaHashing", "Matching", "Storage", "BankIO", "Signals", "AccountGraph", "AccountRegistry",
-            "Policy", "AuditChain", "Delivery",
+            "Policy", "AuditChain", "Delivery", "SyntheticMedia",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -163,7 +167,7 @@ let package = Package(
 
         .testTarget(name: "BulwarkServerTests", dependencies: [
             "BulwarkServer", "Matching", "Storage", "PDQ", "AccountGraph", "AccountRegistry", "Delivery", "Policy", "AuditChain",
-            "MediaHashing",
+            "MediaHashing", "SyntheticMedia",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "PDQTests", dependencies: ["PDQ"]),

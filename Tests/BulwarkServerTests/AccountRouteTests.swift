@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PDQ
+import SyntheticMedia
 import Storage
 import Testing
 
@@ -39,7 +40,7 @@ private func jsonText(_ object: [String: Any]) throws -> String {
 
 /// A greyscale PNG (stored, uncompressed deflate) with enough structure for a PDQ of good quality.
 func makePNG(width: Int, height: Int, pixel: (Int, Int) -> UInt8) -> [UInt8] {
-    CanaryImage.encode(width: width, height: height, channels: 1) { [pixel($0, $1)] }
+    PNGWriter.encode(width: width, height: height, channels: 1) { [pixel($0, $1)] }
 }
 
 @Suite("Account API: /v1/accounts, /v1/actors")
