@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Pure Swift, no dependencies: the 256-bit hash, PDQ from pixels, quality, dihedral variants.
@@ -68,8 +69,11 @@ let package = Package(
 
         .executableTarget(name: "bulwark", dependencies: [
             "MediaHashing", "PDQ", "MediaDecode", "BulwarkServer", "Matching", "Storage", "BankIO", "Signals", "SignalsEval",
-            "AccountGraph", "AccountGraphEval", "AccountRegistry", "Policy", "AuditChain",
+            "AccountGraph", "AccountGraphEval", "AccountRegistry", "Policy", "AuditChain", "EvidenceVault", "CyberTipline", "Review",
+            "DemoScenario", "SyntheticMedia",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: hotPathFlags),
 
         // Exact Hamming range search over PDQ hashes (multi-index hashing) and exact MD5/SHA-256 sets.
@@ -154,16 +158,26 @@ let package = Package(
         // the demo's "known" images and test fixtures. Pure.
         .target(name: "SyntheticMedia"),
 
+        // The review console's logic: roles, the reveal budget and queue rotation, session and reveal
+        // tokens, a case's dossier, and the CyberTipline report built from it. Pure: values in, values out.
+        .target(name: "Review", dependencies: ["CyberTipline", .product(name: "Crypto", package: "swift-crypto")]),
+
+        // The benign story `bulwark demo` plays: generated "known" images, ordinary users and a trader
+        // who comes back after a ban, as intake requests. Pure data.
+        .target(name: "DemoScenario", dependencies: ["SyntheticMedia"]),
+
         // The HTTP service (Hummingbird 2): /v1 API, HMA-compatible routes, health, metrics.
         .target(name: "BulwarkServer", dependencies: [
             "PDQ", "MediaDecode", "MediaHashing", "Matching", "Storage", "BankIO", "Signals", "AccountGraph", "AccountRegistry",
-            "Policy", "AuditChain", "Delivery", "SyntheticMedia",
+            "Policy", "AuditChain", "Delivery", "SyntheticMedia", "Review", "EvidenceVault", "CyberTipline",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
-        ], resources: [.copy("Resources/openapi.json")]),
+        ], resources: [.copy("Resources/openapi.json"), .copy("Resources/console")]),
 
         .testTarget(name: "BulwarkServerTests", dependencies: [
             "BulwarkServer", "Matching", "Storage", "PDQ", "AccountGraph", "AccountRegistry", "Delivery", "Policy", "AuditChain",
@@ -191,6 +205,8 @@ let package = Package(
         .testTarget(name: "AuditChainTests", dependencies: ["AuditChain"]),
         .testTarget(name: "EvidenceVaultTests", dependencies: ["EvidenceVault"]),
         .testTarget(name: "CyberTiplineTests", dependencies: ["CyberTipline"]),
+        .testTarget(name: "ReviewTests", dependencies: ["Review", "CyberTipline"]),
+        .testTarget(name: "DemoScenarioTests", dependencies: ["DemoScenario"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery"]),
         .testTarget(name: "AccountGraphEvalTests", dependencies: ["AccountGraphEval", "AccountGraph", "PDQ", "WalletAddress", "Signals"]),
     ]

@@ -82,9 +82,10 @@ public enum APIError: Error, HTTPResponseError, Sendable {
     /// Maps storage errors to API errors.
     static func from(_ error: StoreError) -> APIError {
         switch error {
-        case .bankNotFound, .entryNotFound, .listEntryNotFound, .apiKeyNotFound, .actionNotFound:
+        case .bankNotFound, .entryNotFound, .listEntryNotFound, .apiKeyNotFound, .actionNotFound, .caseNotFound, .reviewerNotFound,
+             .vaultItemNotFound, .vaultItemDestroyed, .reportNotFound:
             return .notFound(error.description)
-        case .bankNameTaken, .apiKeyHashTaken, .constraintViolated, .actionDelivered:
+        case .bankNameTaken, .apiKeyHashTaken, .constraintViolated, .actionDelivered, .reviewerNameTaken:
             return .conflict(error.description)
         case .invalidBankName, .invalidThreshold, .invalidHashValue, .invalidListValue, .invalidField, .invalidBatch,
              .invalidLimit:

@@ -31,6 +31,8 @@ public struct ServerConfiguration: Sendable {
     public var retroactiveWindow: Duration = .seconds(90 * 86_400)
     /// How often the canary goes through the intake; nil turns it off.
     public var canaryInterval: Duration? = .seconds(60)
+    /// The review console, the evidence vault and CyberTipline reports.
+    public var console = ConsoleSettings()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxMediaBytes: Int = 64 << 20,
                 decodeLimits: DecodeLimits = DecodeLimits(maxPixels: 100_000_000, maxBytes: 64 << 20),
@@ -96,7 +98,11 @@ public enum BulwarkServer {
             logger.warning("no webhook is configured (serve --webhook-url): actions are kept in the outbox and not delivered")
         }
         let wake: @Sendable () -> Void = { [worker] in worker?.wake() }
-        let intake = IntakeParts(policy: policy, writer: IntakeWriter(store: store), onActions: wake)
+        let intake = IntakeParts(policy: policy, writer: IntakeWriter(store: store), onActions: wake,
+                                 evidence: configuration.console.evidence)
+        if configuration.console.evidence == nil {
+            logger.warning("no vault key is configured (serve --vault-key-file or BULWARK_VAULT_KEY): evidence of cases is not preserved")
+        }
         let router = buildRouter(configuration: configuration, store: store, engine: engine, lists: lists, accounts: accounts,
                                  registry: registry, intake: intake, logger: logger)
         var app = Application(
@@ -122,6 +128,10 @@ public enum BulwarkServer {
             app.addServices(CanaryService(canary: canary, interval: interval))
         }
         app.addServices(PolicySignalService(policy: policy, store: store, logger: logger))
+        var vaultLogger = logger
+        vaultLogger[metadataKey: "component"] = "vault"
+        app.addServices(VaultSweepService(sweeper: VaultSweeper(store: store, logger: vaultLogger),
+                                          interval: configuration.console.sweepInterval))
         return app
     }
 
@@ -166,12 +176,15 @@ public enum BulwarkServer {
         // Without parts from the application (tests), the built-in or configured policy and no delivery.
         let intake = intake ?? IntakeParts(policy: PolicyHolder((try? PolicyHolder.load(path: configuration.policyPath))
                                                                   ?? PolicyHolder.Loaded(policy: .default, digest: "", path: nil)),
-                                           writer: IntakeWriter(store: store), onActions: {})
+                                           writer: IntakeWriter(store: store), onActions: {},
+                                           evidence: configuration.console.evidence)
         ContentRoutes(pipeline: intake.pipeline(configuration: configuration, store: store, engine: engine, lists: lists,
                                                 accounts: accounts, followsLists: followsLists),
                       store: store, policy: intake.policy, onActions: intake.onActions).register(on: v1)
         HMARoutes(store: store, engine: engine, configuration: configuration).register(on: router, auth: APIKeyMiddleware(store: store, cache: cache),
                                                                                         audit: AuditMiddleware(store: store))
+        ConsoleRoutes(store: store, accounts: accounts, settings: configuration.console, decodeLimits: configuration.decodeLimits,
+                      logger: logger).register(on: router)
         return router
     }
 }
@@ -227,13 +240,14 @@ public struct IntakeParts: Sendable {
     let policy: PolicyHolder
     let writer: IntakeWriter
     let onActions: @Sendable () -> Void
+    var evidence: EvidenceKeeper? = nil
 
     func pipeline(configuration: ServerConfiguration, store: any BulwarkStore, engine: MatchEngine, lists: ListFollower,
                   accounts: AccountRegistry, followsLists: Bool) -> IntakePipeline {
         IntakePipeline(store: store, engine: engine, lists: lists, accounts: accounts,
                        accountRoutes: AccountRoutes(accounts: accounts, engine: engine, lists: lists, loadsListsOnDemand: !followsLists,
                                                     configuration: configuration),
-                       policy: policy, writer: writer, configuration: configuration, onActions: onActions)
+                       policy: policy, writer: writer, configuration: configuration, onActions: onActions, evidence: evidence)
     }
 }
 

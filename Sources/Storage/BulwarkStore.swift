@@ -289,6 +289,127 @@ public protocol BulwarkStore: Sendable {
     /// name that is not an identifier or a negative sequence.
     func saveCursor(named name: String, sequence: Int64) async throws(StoreError)
 
+    // MARK: Review cases
+
+    /// The active cases (open, escalated, confirmed) per queue, the queue with the most severe
+    /// case first, then the one whose oldest case has waited longest.
+    func queueSummaries() async throws(StoreError) -> [QueueSummary]
+
+    /// A page of cases (of one queue when given; of the given statuses, or all when empty) in
+    /// queue order: severity descending, then oldest first, then id. `limit` is 1...1,000.
+    func cases(queue: String?, statuses: [CaseStatus], offset: Int, limit: Int) async throws(StoreError) -> [CaseRecord]
+
+    /// Throws `.caseNotFound`.
+    func caseRecord(id: Int64) async throws(StoreError) -> CaseRecord
+
+    /// The accounts a case holds, sorted by code point.
+    func caseAccounts(caseId: Int64) async throws(StoreError) -> [String]
+
+    /// A case's items in time order (then id).
+    func caseItems(caseId: Int64) async throws(StoreError) -> [CaseItemRecord]
+
+    /// Every case, of any status, holding the account, newest first: the account's prior cases.
+    func cases(account: String) async throws(StoreError) -> [CaseRecord]
+
+    /// Assigns the next case of `queue` to a reviewer until `now + lease` and returns it (nil when
+    /// none is free), in ONE transaction: the first active case in queue order, not in
+    /// `excluding` (at most 1,000 ids), that is unassigned, whose assignment ran out, or that the
+    /// reviewer already holds. Concurrent claims, in any process, never return the same case
+    /// while its lease runs. `lease` must be positive and at most a day.
+    func claimNextCase(queue: String, reviewerId: Int64, now: Date, lease: Duration, excluding: [Int64])
+        async throws(StoreError) -> CaseRecord?
+
+    /// Gives a case back to its queue, if the reviewer holds it. Throws `.caseNotFound`.
+    func releaseCase(id: Int64, reviewerId: Int64) async throws(StoreError)
+
+    /// Decides a case in ONE transaction: sets its status (active again only for open, escalated
+    /// or confirmed), `decidedAt` = `event.at`, who and why, clears its assignment, appends
+    /// `event` to its timeline, enqueues `actions` as `enqueueActions` does (a key already in the
+    /// outbox is skipped) and appends `audit`. Throws `.caseNotFound`; validated first.
+    func decideCase(id: Int64, status: CaseStatus, by: String, reason: String, event: NewCaseEvent,
+                    actions: [NewAction], audit: [NewAuditEvent]) async throws(StoreError) -> CaseRecord
+
+    /// Appends an event to a case's timeline with `audit`, in ONE transaction. Throws `.caseNotFound`.
+    func appendCaseEvent(caseId: Int64, _ event: NewCaseEvent, audit: [NewAuditEvent]) async throws(StoreError)
+
+    /// A case's timeline, in the order it was written.
+    func caseEvents(caseId: Int64) async throws(StoreError) -> [CaseEventRecord]
+
+    /// The case item recorded for this content, or nil.
+    func caseForContent(contentId: String) async throws(StoreError) -> CaseItemRecord?
+
+    // MARK: Reviewers and sessions
+
+    /// Creates a reviewer. The name is 1–64 bytes of letters, digits, `.`, `_`, `-`
+    /// (`.invalidField("name")`); a name in use throws `.reviewerNameTaken`.
+    func createReviewer(name: String, role: ReviewerRole, at: Date) async throws(StoreError) -> Reviewer
+    /// Throws `.reviewerNotFound`.
+    func reviewer(id: Int64) async throws(StoreError) -> Reviewer
+    func reviewer(named name: String) async throws(StoreError) -> Reviewer?
+    /// Every reviewer, by name (code point order).
+    func listReviewers() async throws(StoreError) -> [Reviewer]
+    /// Disables a reviewer at `at` (ending their sessions and unused login tokens), or enables
+    /// them again with nil.
+    func setReviewerDisabled(id: Int64, at: Date?) async throws(StoreError) -> Reviewer
+
+    /// Stores a single-use login token by its SHA-256 (64 hex characters).
+    func createLoginToken(tokenHash: String, reviewerId: Int64, at: Date, expiresAt: Date) async throws(StoreError)
+    /// Deletes the token and returns its reviewer, only when it had not expired at `now` and the
+    /// reviewer is enabled; nil otherwise, and for every later call with the same hash.
+    func consumeLoginToken(tokenHash: String, now: Date) async throws(StoreError) -> Reviewer?
+
+    /// Stores a session by the SHA-256 of its token. The reviewer must exist and be enabled.
+    func createSession(_ session: NewSession) async throws(StoreError)
+    /// The session, or nil when unknown, expired at `now`, ended, or its reviewer is disabled.
+    func session(tokenHash: String, now: Date) async throws(StoreError) -> SessionRecord?
+    /// Ends a session (sign-out); a session already ended keeps its first end.
+    func endSession(tokenHash: String, at: Date) async throws(StoreError)
+    /// Saves the server's queue-rotation state for a session.
+    func updateSessionRotation(tokenHash: String, severeStreak: Int, cooldown: Int) async throws(StoreError)
+
+    /// How many audit records of `kind` `actor` wrote at or after `since` (a per-shift budget).
+    func auditCount(kind: String, actor: String, since: Date) async throws(StoreError) -> Int
+    /// Every audit record of `kind` about `subject`, in log order (who revealed this item).
+    func auditRecords(kind: String, subject: String) async throws(StoreError) -> [AuditRecord]
+
+    // MARK: Evidence vault
+
+    /// The vault items of a piece of content, by kind and media index.
+    func vaultItems(contentId: String) async throws(StoreError) -> [VaultItemRecord]
+    /// Throws `.vaultItemNotFound`.
+    func vaultItem(id: String) async throws(StoreError) -> VaultItemRecord
+    /// Up to `limit` (1...10,000) items the retention sweep may destroy at `now`: not destroyed,
+    /// not held, `retainUntil <= now`; the longest overdue first.
+    func vaultItemsDue(now: Date, limit: Int) async throws(StoreError) -> [VaultItemRecord]
+    /// Changes an item's retention and hold, with `audit`, in ONE transaction. Throws
+    /// `.vaultItemNotFound`, and `.vaultItemDestroyed` for a destroyed item.
+    func updateVaultRetention(itemId: String, retention: String, retainUntil: Date, held: Bool,
+                              audit: [NewAuditEvent]) async throws(StoreError) -> VaultItemRecord
+    /// Destroys an item (its sealed bytes, with the wrapped data key, become NULL) and records
+    /// the tombstone and final retention, with `audit`, in ONE transaction. Idempotent: an item
+    /// already destroyed is returned unchanged and nothing is appended.
+    func destroyVaultItem(itemId: String, at: Date, tombstone: String, retention: String,
+                          audit: [NewAuditEvent]) async throws(StoreError) -> VaultItemRecord
+    /// Replaces an item's sealed bytes after a key rotation. Throws `.vaultItemNotFound` and
+    /// `.vaultItemDestroyed`.
+    func replaceSealed(itemId: String, sealed: [UInt8], keyId: String) async throws(StoreError)
+
+    // MARK: Reports
+
+    /// Saves a case's report draft with `audit`, in ONE transaction: replaces the case's report in
+    /// status draft or failed (keeping its id; it becomes a draft), else inserts a new one.
+    /// Throws `.caseNotFound`.
+    func saveReportDraft(_ draft: NewReportDraft, at: Date, audit: [NewAuditEvent]) async throws(StoreError) -> ReportRecord
+    /// Throws `.reportNotFound`.
+    func report(id: Int64) async throws(StoreError) -> ReportRecord
+    /// A case's reports, newest first.
+    func reports(caseId: Int64) async throws(StoreError) -> [ReportRecord]
+    /// Moves a report to `status` with `audit`, in ONE transaction; a remote id or error given is
+    /// stored (nil keeps the stored one). Moving to `sending` is allowed only from draft or failed
+    /// (`.invalidField("status")`), so a report is never sent twice. Throws `.reportNotFound`.
+    func updateReport(id: Int64, status: ReportStatus, remoteId: Int64?, error: String?, at: Date,
+                      audit: [NewAuditEvent]) async throws(StoreError) -> ReportRecord
+
     // MARK: API keys
 
     /// Records a new key. The caller generates the secret, shows it once, and passes only its

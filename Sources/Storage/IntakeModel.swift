@@ -257,18 +257,27 @@ public struct RecentMediaRecord: Sendable, Hashable, Identifiable {
 
 /// Everything one decided piece of content writes, recorded together in one transaction so that
 /// a crash leaves either all of it or none: the content row, its actions, the hashes of its media
-/// and its audit events.
+/// and its audit events, and, for content that needs a person, its case item and preserved
+/// evidence.
 public struct IntakeRecord: Sendable, Hashable {
     public var content: NewContent
     public var actions: [NewAction]
     public var audit: [NewAuditEvent]
     public var media: [RecentMedia]
+    /// The item to add to its actor's case, when the decision needs review.
+    public var caseItem: NewCaseItem?
+    /// Evidence to preserve in the vault (an item id already stored is skipped, so a retried
+    /// intake stores each item once).
+    public var evidence: [NewVaultItem]
 
-    public init(content: NewContent, actions: [NewAction] = [], audit: [NewAuditEvent] = [], media: [RecentMedia] = []) {
+    public init(content: NewContent, actions: [NewAction] = [], audit: [NewAuditEvent] = [], media: [RecentMedia] = [],
+                caseItem: NewCaseItem? = nil, evidence: [NewVaultItem] = []) {
         self.content = content
         self.actions = actions
         self.audit = audit
         self.media = media
+        self.caseItem = caseItem
+        self.evidence = evidence
     }
 }
 

@@ -273,6 +273,162 @@ enum Migrations {
             )
             """,
         ]),
+
+        // Human review. `bulwark_cases` groups the decisions that need a person by actor: an
+        // actor has at most one *active* case (open, escalated or confirmed), which the unique
+        // partial index enforces even when two processes open one at the same moment. `active` is
+        // a column of its own (kept equal to "status is open, escalated or confirmed") so that
+        // index and the queue order index can use it. `bulwark_case_accounts` finds the case of
+        // linked accounts; `bulwark_case_items` are the decisions in a case (one per content);
+        // `bulwark_case_events` its timeline. Reviewers sign in with single-use login tokens and
+        // keep sessions; only token hashes are stored. `bulwark_vault_items` is the evidence
+        // vault: sealed bytes (ciphertext and wrapped data key) set to NULL when the retention
+        // sweep destroys an item, leaving a tombstone. `bulwark_reports` holds report drafts and
+        // their sending state. The two audit indexes answer "how many reveals did this reviewer
+        // make this shift" and "who revealed this item" without scanning the log.
+        Migration(version: 5, name: "cases, reviewers and sessions, evidence vault, report drafts", statements: [
+            """
+            CREATE TABLE bulwark_cases (
+                id {ID},
+                actor_key TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('open', 'escalated', 'confirmed', 'cleared', 'reported', 'closed')),
+                active BOOLEAN NOT NULL,
+                severity BIGINT NOT NULL,
+                queue TEXT NOT NULL,
+                opened_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                last_item_at BIGINT NOT NULL,
+                item_count BIGINT NOT NULL,
+                assigned_to BIGINT,
+                assigned_until BIGINT NOT NULL DEFAULT 0,
+                decided_at BIGINT,
+                decided_by TEXT,
+                reason TEXT
+            )
+            """,
+            // The queue order (severity first, then age) as a range scan of the active cases.
+            "CREATE INDEX bulwark_cases_queue ON bulwark_cases (active, queue, severity, opened_at)",
+            "CREATE UNIQUE INDEX bulwark_cases_active_actor ON bulwark_cases (actor_key) WHERE active",
+
+            """
+            CREATE TABLE bulwark_case_accounts (
+                case_id BIGINT NOT NULL REFERENCES bulwark_cases (id) ON DELETE CASCADE,
+                account_id TEXT NOT NULL,
+                PRIMARY KEY (case_id, account_id)
+            )
+            """,
+            "CREATE INDEX bulwark_case_accounts_account ON bulwark_case_accounts (account_id)",
+
+            """
+            CREATE TABLE bulwark_case_items (
+                id {ID},
+                case_id BIGINT NOT NULL REFERENCES bulwark_cases (id),
+                content_id TEXT NOT NULL,
+                decision_id TEXT NOT NULL,
+                account_id TEXT,
+                kind TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                severity BIGINT NOT NULL,
+                queue TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                CONSTRAINT bulwark_case_items_content_id_key UNIQUE (content_id)
+            )
+            """,
+            "CREATE INDEX bulwark_case_items_case ON bulwark_case_items (case_id, at)",
+
+            """
+            CREATE TABLE bulwark_case_events (
+                id {ID},
+                case_id BIGINT NOT NULL,
+                at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                detail TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX bulwark_case_events_case ON bulwark_case_events (case_id, id)",
+
+            """
+            CREATE TABLE bulwark_reviewers (
+                id {ID},
+                name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('reviewer', 'specialist', 'admin')),
+                created_at BIGINT NOT NULL,
+                disabled_at BIGINT,
+                CONSTRAINT bulwark_reviewers_name_key UNIQUE (name)
+            )
+            """,
+
+            """
+            CREATE TABLE bulwark_login_tokens (
+                token_hash TEXT PRIMARY KEY,
+                reviewer_id BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+
+            """
+            CREATE TABLE bulwark_sessions (
+                token_hash TEXT PRIMARY KEY,
+                reviewer_id BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                shift_started_at BIGINT NOT NULL,
+                ended_at BIGINT,
+                severe_streak BIGINT NOT NULL DEFAULT 0,
+                cooldown BIGINT NOT NULL DEFAULT 0
+            )
+            """,
+            // Disabling a reviewer ends their sessions.
+            "CREATE INDEX bulwark_sessions_reviewer ON bulwark_sessions (reviewer_id)",
+
+            """
+            CREATE TABLE bulwark_vault_items (
+                item_id TEXT PRIMARY KEY,
+                content_id TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('media', 'metadata', 'signals')),
+                media_index BIGINT,
+                sealed {BYTES},
+                key_id TEXT NOT NULL,
+                content_digest TEXT NOT NULL,
+                size BIGINT NOT NULL,
+                content_type TEXT,
+                md5 TEXT,
+                sha256 TEXT,
+                pdq TEXT,
+                preserved_at BIGINT NOT NULL,
+                retain_until BIGINT NOT NULL,
+                held BOOLEAN NOT NULL,
+                retention TEXT NOT NULL,
+                destroyed_at BIGINT,
+                tombstone TEXT
+            )
+            """,
+            "CREATE INDEX bulwark_vault_items_content ON bulwark_vault_items (content_id)",
+            "CREATE INDEX bulwark_vault_items_retain_until ON bulwark_vault_items (retain_until)",
+
+            """
+            CREATE TABLE bulwark_reports (
+                id {ID},
+                case_id BIGINT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('draft', 'sending', 'submitted', 'failed', 'retracted')),
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL,
+                xml TEXT NOT NULL,
+                completeness TEXT NOT NULL,
+                score BIGINT NOT NULL,
+                file_items TEXT NOT NULL,
+                remote_id BIGINT,
+                last_error TEXT
+            )
+            """,
+            "CREATE INDEX bulwark_reports_case ON bulwark_reports (case_id)",
+
+            "CREATE INDEX bulwark_audit_log_kind_subject ON bulwark_audit_log (kind, subject)",
+            "CREATE INDEX bulwark_audit_log_kind_actor_at ON bulwark_audit_log (kind, actor, at)",
+        ]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -96,6 +96,8 @@ extension SQLStore {
         let actions: [ValidAction]
         let audit: [ValidAuditEvent]
         let media: [ValidMedia]
+        let caseItem: ValidCaseItem?
+        let evidence: [ValidVaultItem]
 
         init(_ record: IntakeRecord, index: Int) throws(StoreError) {
             let suffix = " of record \(index)"
@@ -113,6 +115,13 @@ extension SQLStore {
                 media.append(try ValidMedia(item, label: "media \(n)\(suffix)"))
             }
             self.media = media
+            caseItem = try record.caseItem.map { item throws(StoreError) in try ValidCaseItem(item, suffix: suffix) }
+            var evidence: [ValidVaultItem] = []
+            evidence.reserveCapacity(record.evidence.count)
+            for (n, item) in record.evidence.enumerated() {
+                evidence.append(try ValidVaultItem(item, label: "evidence \(n)\(suffix)"))
+            }
+            self.evidence = evidence
         }
     }
 
@@ -228,10 +237,18 @@ extension SQLStore {
             throw StoreError.constraintViolated("the decision id of record \(index) is already recorded for other content")
         }
 
-        // 3. Actions and media of the written records; then their audit events, in batch order.
+        // 3. Actions, media, evidence and case items of the written records; then their audit
+        //    events, in batch order. Case items go in actor order, so two batches touching the
+        //    same cases lock them in the same order.
         let writtenIndexes = candidates.filter { inserted.contains(records[$0].content.contentId) }
         _ = try await insertActions(db, writtenIndexes.flatMap { records[$0].actions }, now: recordedAt)
         try await insertMedia(db, writtenIndexes.flatMap { records[$0].media })
+        try await insertVaultItems(db, writtenIndexes.flatMap { records[$0].evidence })
+        let caseItems = writtenIndexes.compactMap { index in records[index].caseItem.map { (index, $0) } }
+            .sorted { ($0.1.actorKey, $0.0) < ($1.1.actorKey, $1.0) }
+        for (index, item) in caseItems {
+            try await addCaseItem(db, item, content: records[index].content)
+        }
         let audit = try await appendAuditLocked(db, writtenIndexes.flatMap { records[$0].audit })
 
         var outcomes: [Int: IntakeOutcome] = [:]

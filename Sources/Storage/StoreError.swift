@@ -43,6 +43,16 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// An operator asked to retry an action that was already delivered: retrying it would
     /// deliver it again.
     case actionDelivered(Int64)
+    /// No review case has this id.
+    case caseNotFound(Int64)
+    /// Another reviewer already has this name (names are how reviewers sign in and are audited).
+    case reviewerNameTaken(String)
+    case reviewerNotFound(Int64)
+    /// No evidence vault item has this id.
+    case vaultItemNotFound(String)
+    /// The vault item was destroyed (its sealed bytes and key are gone); it can no longer change.
+    case vaultItemDestroyed(String)
+    case reportNotFound(Int64)
 
     // Deployment problems an operator can fix.
     /// The database was migrated by a newer Bulwark than this one.
@@ -94,6 +104,18 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "no action with id \(id); list the outbox's actions to see the ids that exist"
         case .actionDelivered(let id):
             "action \(id) was already delivered; only pending actions and dead letters can be retried"
+        case .caseNotFound(let id):
+            "no case with id \(id); list the review queues to see the cases that exist"
+        case .reviewerNameTaken(let name):
+            "a reviewer named \"\(name)\" already exists; choose another name or use the existing reviewer"
+        case .reviewerNotFound(let id):
+            "no reviewer with id \(id); list reviewers to see the ids that exist"
+        case .vaultItemNotFound(let id):
+            "no evidence vault item with id \"\(id)\"; list the content's vault items to see the ids that exist"
+        case .vaultItemDestroyed(let id):
+            "evidence vault item \"\(id)\" was destroyed at the end of its retention; its contents are gone and it cannot change"
+        case .reportNotFound(let id):
+            "no report with id \(id); list the case's reports to see the ids that exist"
         case .schemaTooNew(let found, let known):
             "the database schema is at version \(found) but this Bulwark knows versions up to \(known); "
                 + "upgrade Bulwark (a newer version has migrated this database)"

@@ -11,7 +11,7 @@ struct Bulwark: AsyncParsableCommand {
             convention, MD5 and SHA-256 of the file bytes.
             """,
         version: BulwarkVersion.current,
-        subcommands: [HashCommand.self, TextCommand.self, AccountsCommand.self, ServeCommand.self, MigrateCommand.self, KeysCommand.self, BankCommand.self, AuditCommand.self, PolicyCommand.self]
+        subcommands: [HashCommand.self, TextCommand.self, AccountsCommand.self, ServeCommand.self, MigrateCommand.self, KeysCommand.self, BankCommand.self, AuditCommand.self, PolicyCommand.self, ReviewersCommand.self, VaultCommand.self, DemoCommand.self]
     )
 }
 

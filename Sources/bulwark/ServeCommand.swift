@@ -24,6 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @OptionGroup(title: "Review console, evidence vault and reports") var consoleOptions: ConsoleOptions
+
     @Option(help: "Address to bind (use 0.0.0.0 only behind a firewall or proxy).")
     var host = "127.0.0.1"
 
@@ -103,6 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let lexicon = try loadLexicon(files: lexicons)
         let webhook = try webhookSettings()
+        let console = try consoleOptions.settings()
         guard retroactiveDays >= 0, canarySeconds >= 0 else {
             throw ValidationError("--retroactive-days and --canary-seconds must be 0 or more.")
         }
@@ -134,6 +137,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.webhook = webhook
         configuration.retroactiveWindow = .seconds(retroactiveDays * 86_400)
         configuration.canaryInterval = canarySeconds == 0 ? nil : .seconds(canarySeconds)
+        configuration.console = console
         let lists = ListFollower(store: store, lexicon: lexicon, logger: logger)
 
         // The account graph: rebuilt from the store's account log before the server listens (the

@@ -31,6 +31,8 @@ struct IntakePipeline: Sendable {
     let configuration: ServerConfiguration
     /// Called after a decision with actions is stored: wakes the outbox worker.
     let onActions: @Sendable () -> Void
+    /// Seals the evidence of decisions that need a person; nil when no vault key is configured.
+    var evidence: EvidenceKeeper? = nil
 
     /// What the intake answers.
     struct Result: Sendable {
@@ -138,9 +140,31 @@ struct IntakePipeline: Sendable {
         let content = NewContent(contentId: request.contentId, decisionId: decisionId, kind: request.kind.rawValue,
                                  accountId: request.account, at: Date(timeIntervalSince1970: Double(request.at) / 1_000),
                                  verdict: verdict, requestDigest: requestDigest, response: json)
+        var record = IntakeRecord(content: content, actions: actions, audit: [audit], media: media.recent)
+        if Self.needsPerson(outcome) {
+            // A person will look at this: it joins (or opens) the case on its actor, and its
+            // evidence is sealed before the media bytes are dropped.
+            record.caseItem = NewCaseItem(
+                actorKey: membership.map { "actor:\($0.actor)" } ?? "account:\(request.account)",
+                accounts: Array((membership?.accounts ?? [request.account]).prefix(1_000)),
+                severity: Self.severityRank(outcome.severity), queue: outcome.queue ?? "review",
+                summary: "{\"verdict\":\"\(verdict)\",\"rules\":[\(outcome.fired.map { JSONString.quote($0.id) }.joined(separator: ","))]}")
+            if let evidence {
+                let preserved = evidence.preserve(
+                    contentId: request.contentId, metadata: Self.metadataJSON(request), signals: json,
+                    media: zip(request.media.indices, request.media).compactMap { index, item in
+                        guard let bytes = item.bytes else { return nil }
+                        let hashes = media.recent.first { $0.mediaIndex == index }
+                        return (index, bytes, hashes?.md5, hashes?.sha256, hashes?.pdq.map { PDQHash(bytes: $0)?.hex } ?? nil)
+                    },
+                    by: principal, at: Date(timeIntervalSince1970: Double(now) / 1_000))
+                record.evidence = preserved.items
+                record.audit += preserved.audit
+            }
+        }
         let stored: IntakeOutcome
         do {
-            stored = try await writer.write(IntakeRecord(content: content, actions: actions, audit: [audit], media: media.recent))
+            stored = try await writer.write(record)
         } catch {
             throw APIError.from(error)
         }
@@ -246,6 +270,34 @@ struct IntakePipeline: Sendable {
         }
 
         return out
+    }
+
+    /// Whether a decision asks for a person: held for review, or to be reported (a report is
+    /// filed by a reviewer, from a case).
+    static func needsPerson(_ outcome: PolicyOutcome) -> Bool {
+        outcome.verdict == .review || outcome.actions.contains(.holdForReview) || outcome.actions.contains(.report)
+    }
+
+    static func severityRank(_ severity: Severity?) -> Int {
+        switch severity {
+        case .low: 0
+        case .medium, nil: 1
+        case .high: 2
+        case .critical: 3
+        }
+    }
+
+    /// What a reviewer needs to read the content later, preserved (sealed) with it: the text,
+    /// links, profile text and platform ids. Media bytes are sealed as items of their own.
+    static func metadataJSON(_ request: ContentRequest) -> String {
+        let media = request.media.indices.map { index in
+            "{\"index\":\(index)" + (request.media[index].id.map { ",\"id\":" + JSONString.quote($0) } ?? "") + "}"
+        }
+        return "{\"contentId\":\(JSONString.quote(request.contentId)),\"kind\":\"\(request.kind.rawValue)\","
+            + "\"account\":\(JSONString.quote(request.account)),\"at\":\(request.at),\"text\":\(JSONString.quote(request.text)),"
+            + "\"links\":[\(request.links.map(JSONString.quote).joined(separator: ","))],"
+            + "\"profileText\":\(JSONString.quote(request.profileText)),\"platform\":\(platformJSON(request.platform)),"
+            + "\"media\":[\(media.joined(separator: ","))]}"
     }
 
     /// The first answer for a content id, when the same request comes again.
