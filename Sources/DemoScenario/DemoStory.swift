@@ -114,7 +114,9 @@ struct DemoStory {
         let traderA = Self.trader(
             account: "trader_a", displayName: "VIP Menu",
             bio: "VIP menu 🔥 new packages every week, prices in DM. Find me: t dot me slash \(Self.telegramName)")
-        signup(traderA, caption: "trader_a signs up with a VIP menu bio and a listed Telegram handle written as \"t dot me slash…\": removed and held for review.",
+        // A listed contact in a bio is evidence on its own (`list`, 0.9, docs/accounts.md), so even this
+        // first account is suspended, and the pitch with it is removed.
+        signup(traderA, caption: "trader_a signs up, the listed Telegram handle in the bio written as \"t dot me slash…\": removed, account suspended, held for review.",
                expect: "remove")
         post("trader_a",
              text: "VIP menu is open 💰 new packages daily, prices in DM. Pay in BTC: \(Self.wallet) then DM on telegram: t dot me slash \(Self.telegramName)",
@@ -125,7 +127,7 @@ struct DemoStory {
              caption: "trader_a posts a picture from the known-images bank: upload blocked, reported, held for review.",
              expect: "block")
         post("trader_a", text: "SYNTH_TERM_1 SYNTH_TERM_2 packages, prices in DM.", pictures: [DemoImages.altered(seed: 3)],
-             caption: "trader_a posts a known picture with a small stamp added: new MD5, same PDQ within the bank's threshold, blocked.",
+             caption: "trader_a posts a known picture, recoloured and stamped: a new MD5, but PDQ still matches the bank, so blocked.",
              expect: "block")
         ban("trader_a", reason: "solicitation",
             caption: "The platform bans trader_a and tells Bulwark, so the account counts as banned for ban-evasion screening.")
@@ -133,6 +135,8 @@ struct DemoStory {
         let traderB = Self.trader(
             account: "trader_b", displayName: "VIP Menu 2",
             bio: "VIP menu 🔥 back with new packages every week, prices in DM.")
+        // No contact in the bio this time: what gives trader_b away is what the platform alone sees
+        // (device, e-mail, payout wallet) and the avatar, which is why those signals are sent.
         signup(traderB, caption: "trader_b signs up: same avatar, device, e-mail and payout wallet as the banned trader_a: ban evasion, actor suspended, held.",
                expect: "review")
         post("trader_b", text: "VIP menu moved to vip-menu[.]example[.]net, pay in BTC.", pictures: [DemoImages.banked(seed: 4)],

@@ -74,19 +74,21 @@ struct ReportStorageTests {
             #expect(try await store.auditHead().sequence == 2, "the refused click audits nothing")
 
             // Two clicks at once, from two processes: one wins.
-            guard backend.isShareable else { return }
-            let other = try await database.openAnother()
             let second = try await store.saveReportDraft(reportDraft(caseId: caseId), at: intakeEpoch, audit: [])
             #expect(second.id != draft.id, "a report being sent is not replaced")
-            async let a = Result { () async throws(StoreError) in
-                try await store.updateReport(id: second.id, status: .sending, remoteId: nil, error: nil, at: intakeEpoch, audit: [])
+            try await withAnotherStore(database) { other in
+                async let a = Result { () async throws(StoreError) in
+                    try await store.updateReport(id: second.id, status: .sending, remoteId: nil, error: nil, at: intakeEpoch,
+                                                 audit: [])
+                }
+                async let b = Result { () async throws(StoreError) in
+                    try await other.updateReport(id: second.id, status: .sending, remoteId: nil, error: nil, at: intakeEpoch,
+                                                 audit: [])
+                }
+                let results = await [a, b]
+                #expect(results.filter { if case .success = $0 { true } else { false } }.count == 1)
+                #expect(results.contains(.failure(refused)), "the other click is refused")
             }
-            async let b = Result { () async throws(StoreError) in
-                try await other.updateReport(id: second.id, status: .sending, remoteId: nil, error: nil, at: intakeEpoch, audit: [])
-            }
-            let results = await [a, b]
-            await other.shutdown()
-            #expect(results.filter { if case .success = $0 { true } else { false } }.count == 1)
         }
     }
 }

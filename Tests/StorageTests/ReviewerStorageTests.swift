@@ -67,20 +67,20 @@ struct ReviewerStorageTests {
     }
 
     /// Two requests racing with one token: exactly one signs in.
-    @Test(arguments: TestBackend.available.filter(\.isShareable))
+    @Test(arguments: TestBackend.available)
     func aRacedLoginTokenSignsInOnce(_ backend: TestBackend) async throws {
         try await withStore(backend) { store, database in
             let alice = try await store.createReviewer(name: "alice", role: .reviewer, at: intakeEpoch)
-            let other = try await database.openAnother()
-            for n in 0..<5 {
-                try await store.createLoginToken(tokenHash: hex(n, .sha256), reviewerId: alice.id, at: intakeEpoch,
-                                                 expiresAt: intakeEpoch.addingTimeInterval(900))
-                async let first = store.consumeLoginToken(tokenHash: hex(n, .sha256), now: intakeEpoch)
-                async let second = other.consumeLoginToken(tokenHash: hex(n, .sha256), now: intakeEpoch)
-                let results = try await [first, second]
-                #expect(results.compactMap { $0 }.count == 1)
+            try await withAnotherStore(database) { other in
+                for n in 0..<5 {
+                    try await store.createLoginToken(tokenHash: hex(n, .sha256), reviewerId: alice.id, at: intakeEpoch,
+                                                     expiresAt: intakeEpoch.addingTimeInterval(900))
+                    async let first = store.consumeLoginToken(tokenHash: hex(n, .sha256), now: intakeEpoch)
+                    async let second = other.consumeLoginToken(tokenHash: hex(n, .sha256), now: intakeEpoch)
+                    let results = try await [first, second]
+                    #expect(results.compactMap { $0 }.count == 1)
+                }
             }
-            await other.shutdown()
         }
     }
 

@@ -9,7 +9,7 @@ struct VaultStorageTests {
     func intakePreservesEvidence(_ backend: TestBackend) async throws {
         try await withStore(backend) { store, _ in
             var record = caseIntake(1, actor: "actor-a")
-            record.evidence = [vaultItem(1, index: 0, kind: .signals), vaultItem(1, index: 1), vaultItem(1, index: 0),
+            record.evidence = [vaultItem(1, index: 3, kind: .signals), vaultItem(1, index: 1), vaultItem(1, index: 0),
                                vaultItem(1, index: 2, kind: .metadata)]
             try await recordAll(store, [record])
             let items = try await store.vaultItems(contentId: "post-1")

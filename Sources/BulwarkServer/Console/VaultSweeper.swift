@@ -20,12 +20,19 @@ struct VaultSweeper: Sendable {
             if due.isEmpty { break }
             var progressed = false
             for record in due {
-                guard let retention = EvidenceKeeper.retention(record.retention),
-                      let next = try? retention.destroy(at: now, by: "system:retention", reason: "retention period ended"),
-                      let tombstone = next.destroyed else {
+                guard let retention = EvidenceKeeper.retention(record.retention) else {
                     logger.error("a preserved item's retention record is unreadable; it was not destroyed", metadata: ["item": "\(record.itemId)"])
                     continue
                 }
+                let next: RetentionRecord
+                do {
+                    next = try retention.destroy(at: now, by: "system:retention", reason: "retention period ended")
+                } catch {
+                    // The record (the authority) disagrees with the sweep's index: keep the item.
+                    logger.warning("a preserved item was not destroyed", metadata: ["item": "\(record.itemId)", "reason": "\(error)"])
+                    continue
+                }
+                guard let tombstone = next.destroyed else { continue }
                 let audit = AccessEvent.destroyed(next).map { EvidenceKeeper.audit($0, subjectContent: record.contentId) }
                 _ = try await store.destroyVaultItem(itemId: record.itemId, at: now, tombstone: EvidenceKeeper.json(tombstone),
                                                      retention: EvidenceKeeper.json(next), audit: audit.map { [$0] } ?? [])
