@@ -74,6 +74,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: hotPathFlags),
 
         // Exact Hamming range search over PDQ hashes (multi-index hashing) and exact MD5/SHA-256 sets.

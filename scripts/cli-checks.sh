@@ -158,5 +158,19 @@ db = sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE bulwark_audit_log SET det
 "$bin" audit verify --data-dir "$tmp/audit" > "$tmp/audit-broken.txt" 2>&1; status=$?
 check "audit verify: an edited record makes it exit 1 and says which" '[ $status -eq 1 ] && grep -q "record 2 was edited" "$tmp/audit-broken.txt"'
 
+# The demo: from nothing to a seeded server and console links, on the embedded database.
+"$bin" demo --port 18799 --data-dir "$tmp/demo" --exit-after-seed > "$tmp/demo.txt" 2>"$tmp/demo-err.txt"; status=$?
+check "demo: plays the story with the verdicts it expects and prints one-time logins" '[ $status -eq 0 ] && ! grep -q "did not get the verdict" "$tmp/demo.txt" && grep -q "One-time login (specialist): http://127.0.0.1:18799/console/login?token=" "$tmp/demo.txt"'
+check "demo: the trader's accounts end up in one case on the actor" 'grep -q "Cases waiting for review: known-media (1)" "$tmp/demo.txt"'
+check "demo: the vault key it generated is readable by its owner only" '[ "$(stat -c %a "$tmp/demo/vault.key")" = "600" ]'
+
+# Reviewers: one-time links; a second reviewer with the same name is refused.
+"$bin" reviewers add casey --role specialist --url http://127.0.0.1:9 --data-dir "$tmp/rev" > "$tmp/rev.txt" 2>/dev/null; status=$?
+check "reviewers add: prints a one-time console link" '[ $status -eq 0 ] && grep -q "^http://127.0.0.1:9/console/login?token=" "$tmp/rev.txt"'
+"$bin" reviewers add casey --data-dir "$tmp/rev" > /dev/null 2>&1; status=$?
+check "reviewers add: a taken name exits non-zero" '[ $status -ne 0 ]'
+"$bin" vault keygen "$tmp/vault.key" > /dev/null 2>&1 && "$bin" vault keygen "$tmp/vault.key" > /dev/null 2>&1; status=$?
+check "vault keygen: writes a 0600 key and never overwrites one" '[ $status -ne 0 ] && [ "$(stat -c %a "$tmp/vault.key")" = "600" ] && [ "$(tr -d "\n" < "$tmp/vault.key" | wc -c)" = "64" ]'
+
 echo "cli: $passes passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -13,6 +13,7 @@ import MediaDecode
 import MediaHashing
 import NIOCore
 import Review
+import ServiceLifecycle
 import Signals
 import Storage
 
@@ -80,8 +81,9 @@ struct DemoCommand: AsyncParsableCommand {
         let app = try await BulwarkServer.makeApplication(configuration: configuration, store: store, engine: engine, lists: lists,
                                                           accounts: accounts, logger: logger)
         let base = "http://127.0.0.1:\(port)"
+        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
+            group.addTask { try await services.run() }
             do {
                 try await Self.waitUntilReady(base)
                 say("Playing the story through POST /v1/content:")
@@ -115,12 +117,12 @@ struct DemoCommand: AsyncParsableCommand {
                 }
                 say("API key for this demo (admin): \(apiKey)")
                 if exitAfterSeed {
-                    group.cancelAll()
+                    await services.triggerGracefulShutdown()
                 } else {
                     say("Serving until Ctrl-C.")
                 }
             } catch {
-                group.cancelAll()
+                await services.triggerGracefulShutdown()
                 throw error
             }
             try await group.waitForAll()

@@ -215,8 +215,12 @@ struct ConsoleTests {
                 #expect(drafted == .seeOther)
                 let draft = try #require(try await console.store.reports(caseId: opened.id).first)
                 #expect(draft.status == .draft && draft.fileItems.count == 2)
-                let document = try TiplineXMLParser.parse(draft.xml)
-                #expect(document.name == "report")
+                // The draft holds the report document and each file's details, as they will be sent.
+                let documents = draft.xml.components(separatedBy: "<?xml").filter { !$0.isEmpty }.map { "<?xml" + $0 }
+                #expect(documents.count == 3)
+                #expect(try TiplineXMLParser.parse(documents[0]).name == "report")
+                #expect(draft.xml.components(separatedBy: "<fileViewedByEsp>true</fileViewedByEsp>").count == 2)
+                #expect(draft.xml.components(separatedBy: "<fileViewedByEsp>false</fileViewedByEsp>").count == 2)
                 specialist.csrf = Browser.csrf(in: try await specialist.get(client, "/console/cases/\(opened.id)/report").2) ?? specialist.csrf
                 let (_, _, reportPage) = try await specialist.get(client, "/console/cases/\(opened.id)/report")
                 #expect(reportPage.components(separatedBy: "<td class=\"viewed-by-esp\">true</td>").count == 2)

@@ -38,13 +38,24 @@ struct ReportDesk: Sendable {
                                           uploadedAt: uploaded, viewedByESP: loaded.viewed.contains(itemId), publiclyAvailable: nil),
                           record))
         }
+        // The draft is dated by the case's last change, not by the clock: building it again for
+        // sending must give the same document the reviewer checked.
+        let prepared = loaded.record.decidedAt ?? loaded.record.updatedAt
         let report = ReportBuilder.build(dossier: loaded.dossier, reporter: settings.reporter, files: files.map(\.input),
-                                         primaryAccount: nil, summaryNote: nil, now: Date())
+                                         primaryAccount: nil, summaryNote: nil, now: prepared)
         var validation: [String] = []
         do { try report.validate() } catch { validation = error.issues.map(\.description) }
         let completeness = Completeness(report: report, actorAccountCount: max(1, loaded.dossier.accounts.count))
-        return (loaded, Built(report: report, xml: TiplineXML.reportDocument(report), completeness: completeness,
+        return (loaded, Built(report: report, xml: Self.document(report), completeness: completeness,
                               validation: validation, files: files))
+    }
+
+    /// What a reviewer checks and what is sent: the report document, then each file's details
+    /// document (with `fileViewedByEsp`), as they will go to `/submit` and `/fileinfo`. The ids
+    /// NCMEC assigns are not known yet; the draft shows 0 and the file's local id in their place.
+    static func document(_ report: TiplineReport) -> String {
+        ([TiplineXML.reportDocument(report)] + report.files.map { TiplineXML.fileDetailsDocument(reportID: 0, fileID: $0.localID, file: $0) })
+            .joined(separator: "\n")
     }
 
     static func fileExtension(_ contentType: String?) -> String {
