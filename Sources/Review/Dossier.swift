@@ -159,6 +159,8 @@ public struct CaseDossier: Sendable, Hashable {
     public static let jsonLimit = 4 * 1024 * 1024
 }
 
+/// One account of the case, with why it is believed to belong to the actor: a reviewer (and
+/// later the report) must be able to say why each account is there, not just that it is.
 public struct DossierAccount: Sendable, Hashable {
     public var id: String
     /// Items of the case this account authored.
@@ -207,6 +209,8 @@ public struct PlatformField: Sendable, Hashable {
     }
 }
 
+/// One item as the reviewer reads it: what the user wrote next to what the engine decided and why,
+/// so a decision can be checked against its evidence on one screen.
 public struct DossierPost: Sendable, Hashable {
     public var contentId: String
     public var decisionId: String
@@ -269,6 +273,8 @@ public struct DossierMatch: Sendable, Hashable {
     }
 }
 
+/// One media item: its hashes, what it matched, and whether its bytes are still preserved. The
+/// page shows this instead of the image; the image itself needs a reveal grant for `vaultItemId`.
 public struct DossierMedia: Sendable, Hashable {
     public var contentId: String
     public var mediaIndex: Int
@@ -348,6 +354,8 @@ public struct DossierEvidence: Sendable, Hashable {
     }
 }
 
+/// One moment of the case's history, so the reviewer sees what happened in order: what the
+/// actor did, what the engine decided, what colleagues already did.
 public struct DossierTimelineEntry: Sendable, Hashable {
     public var at: Date
     /// `decision` (the engine decided an item), `review` (a person acted) or `prior-case`.

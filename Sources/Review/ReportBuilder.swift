@@ -81,6 +81,21 @@ public struct ReportFileInput: Sendable, Hashable {
 /// evidence. Links users wrote are never given as places to go (they are attacker-chosen and may
 /// be traps): only those that hit a list are mentioned, as text.
 public enum ReportBuilder {
+    /// A listed handle as (platform, screen name). Handles come as the text pipeline writes them:
+    /// a canonical link (`https://t.me/name`, `https://discord.gg/code`) or `platform:name`.
+    public static func handleParts(_ value: String) -> (platform: String, name: String)? {
+        if let url = URL(string: value), let host = url.host?.lowercased(), url.scheme == "https" || url.scheme == "http" {
+            let name = url.path.split(separator: "/").last.map(String.init) ?? ""
+            guard !name.isEmpty else { return nil }
+            let known: [String: String] = ["t.me": "Telegram", "telegram.me": "Telegram", "discord.gg": "Discord",
+                                           "discord.com": "Discord", "wa.me": "WhatsApp", "signal.me": "Signal"]
+            return (known[host] ?? host, name)
+        }
+        let parts = value.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        return (parts[0], parts[1])
+    }
+
     /// Platform field keys that carry the service's own URL of an item.
     public static let platformURLKeys: Set<String> = ["url", "postUrl"]
     /// Most URLs listed in the web-page incident.
@@ -127,10 +142,9 @@ public enum ReportBuilder {
             }
             // Off-platform handles the actor advertised that are on a list: accounts elsewhere.
             for hit in dossier.links where hit.type == "handle" {
-                let parts = hit.value.split(separator: ":", maxSplits: 1).map(String.init)
-                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { continue }
+                guard let parts = handleParts(hit.value) else { continue }
                 associated.append(AssociatedAccount(
-                    screenName: clip(parts[1], 256), platform: clip(parts[0], 256),
+                    screenName: clip(parts.name, 256), platform: clip(parts.platform, 256),
                     linkReason: "handle advertised in the reported user's posts; it is on the list \"\(hit.bank)\""))
             }
             let bio = dossier.posts.last { $0.accountId == primary && nonBlank($0.profileText) != nil }?.profileText

@@ -92,6 +92,7 @@ public enum RevealDecision: Sendable, Hashable {
 /// The per-shift reveal budget. The caller counts reveals in the shift (from its audit log) and
 /// asks before each one; the budget holds no state, so it cannot drift from the record.
 public struct RevealBudget: Sendable, Hashable {
+    /// The limits applied (`revealsPerShift`, `warnAfter`).
     public let settings: WellnessSettings
 
     public init(settings: WellnessSettings) {

@@ -250,17 +250,9 @@ private func expectPNG(_ png: [UInt8], _ label: String) {
         }
     }
 
-    @Test func signalDigestsAreHMACSHA256() {
-        // RFC 4231, test case 2.
-        #expect(DemoDigest.hex(DemoDigest.hmacSHA256(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
-            == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
-        // A key longer than the block is hashed first (RFC 4231, test case 6).
-        #expect(DemoDigest.hex(DemoDigest.hmacSHA256(key: [UInt8](repeating: 0xaa, count: 131),
-                                                    message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
-            == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    @Test func signalDigestsAreTheDocumentedHMAC() {
         // What `printf '%s' juniper@example.org | openssl dgst -sha256 -hmac bulwark-demo-platform-key` prints.
         #expect(DemoDigest.signal("juniper@example.org") == "d8c6b1e11c7dd26238cdd88a64d00ae75817314f9a9a48a4aed7b6bd7158e5ac")
-        #expect(DemoDigest.hex(DemoDigest.sha256([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
     @Test func jsonEscaping() throws {

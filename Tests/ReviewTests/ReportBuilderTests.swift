@@ -144,3 +144,10 @@ struct ReportBuilderTests {
         #expect(completeness.flags("incidentDateTime") && completeness.flags("personOrUserReported") && completeness.flags("files"))
     }
 }
+
+@Test func listedHandlesBecomeAccountsOnTheirPlatform() {
+    #expect(ReportBuilder.handleParts("https://t.me/example_vip_menu").map { "\($0.platform)|\($0.name)" } == "Telegram|example_vip_menu")
+    #expect(ReportBuilder.handleParts("telegram:example_vip_menu").map { "\($0.platform)|\($0.name)" } == "telegram|example_vip_menu")
+    #expect(ReportBuilder.handleParts("https://t.me/") == nil)
+    #expect(ReportBuilder.handleParts("nothing") == nil)
+}
