@@ -147,6 +147,9 @@ struct ReportDesk: Sendable {
         let stored: ReportRecord
         do { stored = try await store.report(id: reportId) } catch { throw ConsoleError.notFound("Report #\(reportId)") }
         let caseId = stored.caseId
+        guard stored.status == .draft || stored.status == .failed else {
+            return (caseId, "This report was already sent or is being sent (\(stored.status.rawValue)).")
+        }
         let (_, built) = try await build(caseId, session: session)
         guard built.xml == stored.xml else {
             return (caseId, "The case changed since this draft was made. Rebuild the draft, check it, then send it.")
