@@ -165,7 +165,7 @@ let package = Package(
 
         // The benign story `bulwark demo` plays: generated "known" images, ordinary users and a trader
         // who comes back after a ban, as intake requests. Pure data.
-        .target(name: "DemoScenario", dependencies: ["SyntheticMedia", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "DemoScenario", dependencies: ["SyntheticMedia", "Signals", .product(name: "Crypto", package: "swift-crypto")]),
 
         // The HTTP service (Hummingbird 2): /v1 API, HMA-compatible routes, health, metrics.
         .target(name: "BulwarkServer", dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import Signals
 
 /// A JSON value written with its keys in the order given. Request bodies are written by hand
 /// rather than with `JSONSerialization` so that they are byte-for-byte the same on every run and
@@ -20,7 +21,7 @@ indirect enum DemoJSON: Sendable {
     private func write(to out: inout String) {
         switch self {
         case .string(let value):
-            Self.quote(value, into: &out)
+            out += JSONString.quote(value)
         case .number(let value):
             out += String(value)
         case .array(let items):
@@ -34,38 +35,15 @@ indirect enum DemoJSON: Sendable {
             out += "{"
             for (index, (key, value)) in fields.enumerated() {
                 if index > 0 { out += "," }
-                Self.quote(key, into: &out)
+                out += JSONString.quote(key)
                 out += ":"
                 value.write(to: &out)
             }
             out += "}"
         }
     }
-
-    /// RFC 8259 string escaping: quote, backslash and control characters; everything else as
-    /// UTF-8 (emoji in the pitches stay readable in the body).
-    private static func quote(_ value: String, into out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
 }
 
-/// Times as the intake reads them: RFC 3339 in UTC, whole seconds. Written by hand because the
-/// result must not depend on the locale or Foundation's formatter on each platform.
 enum DemoTime {
     static func rfc3339(secondsSince1970 seconds: Int64) -> String {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400

@@ -45,7 +45,6 @@ struct CaseDesk: Sendable {
             var vault: [VaultItemRecord] = []
             var dossierItems: [DossierItem] = []
             var opened: [NewAuditEvent] = []
-            var entrySources: [Int64: String] = [:]
             for item in items {
                 let preserved = try await store.vaultItems(contentId: item.contentId)
                 vault += preserved
@@ -58,9 +57,6 @@ struct CaseDesk: Sendable {
                 dossierItems.append(DossierItem(contentId: item.contentId, decisionId: item.decisionId, kind: item.kind,
                                                 accountId: item.accountId, at: item.at, severity: item.severity, queue: item.queue,
                                                 response: try await response(of: item), metadata: metadata))
-            }
-            for entryId in Self.entryIds(dossierItems.map(\.response)).prefix(200) {
-                if let entry = try? await store.entry(id: entryId), let source = entry.source { entrySources[entryId] = source }
             }
             var prior: [PriorCase] = []
             var seen: Set<Int64> = [id]
@@ -76,13 +72,14 @@ struct CaseDesk: Sendable {
             for item in vault where item.kind == .media {
                 if try await !store.auditRecords(kind: "media.reveal", subject: item.itemId).isEmpty { viewed.insert(item.itemId) }
             }
-            let dossier = CaseDossier.assemble(
+            var dossier = CaseDossier.assemble(
                 caseId: id, actorKey: record.actorKey, accounts: accountIds, items: dossierItems,
                 vault: vault.map { DossierVaultItem(itemId: $0.itemId, contentId: $0.contentId, kind: $0.kind.rawValue, mediaIndex: $0.mediaIndex,
                                                     md5: $0.md5, sha256: $0.sha256, pdq: $0.pdq, contentType: $0.contentType, size: $0.size,
                                                     destroyed: $0.sealed == nil) },
                 events: events.map { DossierEvent(at: $0.at, actor: $0.actor, kind: $0.kind, detail: $0.detail) },
-                entrySources: entrySources, priorCases: prior)
+                entrySources: [:], priorCases: prior)
+            try await addSources(to: &dossier)
             return Loaded(record: record, dossier: dossier, vault: vault, viewed: viewed)
         } catch {
             throw Self.consoleError(error)
@@ -105,20 +102,18 @@ struct CaseDesk: Sendable {
         (try await store.content(id: item.contentId))?.response ?? "{}"
     }
 
-    /// The bank entry ids a set of decisions matched, for their sources (provenance).
-    static func entryIds(_ responses: [String]) -> [Int64] {
-        var ids: [Int64] = []
-        var seen: Set<Int64> = []
-        for response in responses {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(response.utf8)) as? [String: Any],
-                  let signals = object["signals"] as? [String: Any], let media = signals["media"] as? [[String: Any]] else { continue }
-            for item in media {
-                for match in item["matches"] as? [[String: Any]] ?? [] {
-                    if let id = (match["entryId"] as? NSNumber)?.int64Value, seen.insert(id).inserted { ids.append(id) }
+    /// Each match's provenance: the source of the bank entry it matched (looked up once per entry,
+    /// for the first 200 entries of a case).
+    func addSources(to dossier: inout CaseDossier) async throws {
+        var sources: [Int64: String?] = [:]
+        for (m, media) in dossier.media.enumerated() {
+            for (n, match) in media.matches.enumerated() {
+                if sources[match.entryId] == nil, sources.count < 200 {
+                    sources[match.entryId] = .some((try? await store.entry(id: match.entryId))?.source)
                 }
+                if let source = sources[match.entryId] ?? nil { dossier.media[m].matches[n].source = source }
             }
         }
-        return ids
     }
 
     func page(_ loaded: Loaded, session: ConsoleSession, sessionView: SessionView, grant: (itemId: String, token: String)?,
